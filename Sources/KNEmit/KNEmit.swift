@@ -1,0 +1,1 @@
+// KNEmit: see Package.swift.

@@ -1,0 +1,1 @@
+// KNImport: see Package.swift.

@@ -1,0 +1,1 @@
+// KNMap: see Package.swift.

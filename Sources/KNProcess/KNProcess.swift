@@ -1,0 +1,1 @@
+// KNProcess: see Package.swift.

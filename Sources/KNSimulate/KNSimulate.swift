@@ -1,0 +1,1 @@
+// KNSimulate: see Package.swift.

@@ -1,0 +1,1 @@
+// KNVary: see Package.swift.
