@@ -59,11 +59,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Locates ../shared and the built kn-map for tests.
+        .target(name: "KNTestSupport", path: "Tests/KNTestSupport"),
         .testTarget(name: "KNModelTests", dependencies: ["KNModel"]),
-        .testTarget(name: "KNImportTests", dependencies: ["KNImport", "KNModel"]),
-        .testTarget(name: "KNSimulateTests", dependencies: ["KNSimulate", "KNImport", "KNModel"]),
-        .testTarget(name: "KNProcessTests", dependencies: ["KNProcess"]),
-        .testTarget(name: "KNEmitTests", dependencies: ["KNEmit", "KNImport", "KNSimulate", "KNModel"]),
-        .testTarget(name: "KNMapCLITests", dependencies: ["kn-map"]),
+        .testTarget(name: "KNImportTests", dependencies: ["KNTestSupport", "KNImport", "KNModel"]),
+        .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"]),
+        .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
+        .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
+        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map"]),
     ]
 )
