@@ -1,1 +1,0 @@
-// KNImport: see Package.swift.
