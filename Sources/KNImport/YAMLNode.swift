@@ -11,6 +11,8 @@ struct YAMLNode {
     let path: String
     /// The file, for messages.
     let file: String
+    /// The line of the key this node is the value of (messages point at the key, not at the value below it).
+    var keyLine: Int? = nil
 
     /// A scalar as PyYAML types it.
     enum Scalar: Equatable {
@@ -31,7 +33,7 @@ struct YAMLNode {
         }
     }
 
-    var line: Int? { node.mark?.line }
+    var line: Int? { keyLine ?? node.mark?.line }
 
     /// `line 12, network.model.name` (or just the key path when the line is unknown).
     var location: String {
@@ -158,7 +160,7 @@ struct YAMLNode {
         var out: [(key: String, value: YAMLNode)] = []
         for (k, v) in map {
             let key = k.string ?? "\(k)"
-            let child = YAMLNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file)
+            let child = YAMLNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyLine: k.mark?.line)
             if let i = out.firstIndex(where: { $0.key == key }) { out[i].value = child } else { out.append((key, child)) }
         }
         return out
