@@ -367,12 +367,27 @@ def fixture_proto5_handmade():
 
 
 def torch_state_dict_pickle(tensors, storage_class="FloatStorage"):
-    """A protocol-2 pickle laid out exactly as torch writes a state dict (FORMAT.md section 2)."""
+    """A protocol-2 pickle laid out exactly as torch writes a state dict (FORMAT.md section 2).
+    tensors: list of (key, numel, size, stride); storage i is named str(i), as torch names them."""
+    def small_int(o, n):
+        return o.int1(n) if n < 256 else o.int2(n) if n < 65536 else o.int4(n)
+
+    def int_tuple(o, values):
+        if len(values) == 1:
+            small_int(o, values[0]).raw(b"\x85")
+        elif len(values) == 2:
+            small_int(o, values[0]); small_int(o, values[1]).raw(b"\x86")
+        else:
+            o.mark()
+            for v in values:
+                small_int(o, v)
+            o.tuple()
+
     o = Ops().proto(2)
     o.glob("collections", "OrderedDict").binput(0).empty_tuple().reduce().binput(1).mark()
     memo = 2
     rebuild = None
-    for key, numel, size, stride in tensors:
+    for index, (key, numel, size, stride) in enumerate(tensors):
         o.bu(key).binput(memo); memo += 1
         if rebuild is None:
             o.glob("torch._utils", "_rebuild_tensor_v2").binput(memo); rebuild = memo; memo += 1
@@ -380,17 +395,37 @@ def torch_state_dict_pickle(tensors, storage_class="FloatStorage"):
             o.binget(rebuild)
         o.mark().mark().bu("storage").binput(memo); memo += 1
         o.glob("torch", storage_class).binput(memo); memo += 1
-        o.bu(key.split(".")[2] if key.startswith("circuit.") else key).binput(memo); memo += 1
+        o.bu(str(index)).binput(memo); memo += 1
         o.bu("cuda:0").binput(memo); memo += 1
-        (o.int1(numel) if numel < 256 else o.int2(numel) if numel < 65536 else o.int4(numel))
+        small_int(o, numel)
         o.tuple().binput(memo); memo += 1
         o.persid().int1(0)
-        o.int1(size[0]).int1(size[1]).raw(b"\x86").binput(memo); memo += 1
-        o.int1(stride[0]).int1(stride[1]).raw(b"\x86").binput(memo); memo += 1
+        int_tuple(o, size); o.binput(memo); memo += 1
+        int_tuple(o, stride); o.binput(memo); memo += 1
         o.false().binget(0).empty_tuple().reduce().binput(memo); memo += 1
         o.tuple().reduce().binput(memo); memo += 1
     o.setitems().stop()
     return o.bytes()
+
+
+def fixture_mlp_parts():
+    """One ShiftTanh1 layer on _fully_connect(num_node=4) (24 edges), an encoder [2, 4, 3] and a projector list
+    [mlp_3_2, last1]: the state-dict keys upstream's FeedForwardNet gives them (see mlp.yaml)."""
+    parts = [("circuit.layer_list.0.model.param", (3, 24)), ("encoder.net.0.weight", (4, 2)), ("encoder.net.0.bias", (4,)),
+             ("encoder.net.2.weight", (3, 4)), ("encoder.net.2.bias", (3,)), ("projector.0.net.0.weight", (2, 3)),
+             ("projector.0.net.0.bias", (2,))]
+    tensors, storages, expected = [], {}, []
+    for i, (key, size) in enumerate(parts):
+        numel = 1
+        for n in size:
+            numel *= n
+        stride = (size[1], 1) if len(size) == 2 else (1,)
+        vals = [struct.unpack("<f", f32(0.125 * (i + 1) - 0.03125 * j))[0] for j in range(numel)]
+        tensors.append((key, numel, size, stride))
+        storages[str(i)] = b"".join(f32(v) for v in vals)
+        expected.append((key, size, "float32", vals))
+    write("mlp.pth", checkpoint("archive", torch_state_dict_pickle(tensors), storages))
+    write_expected("mlp.expected.json", expected)
 
 
 def fixture_tiny_network():
@@ -459,5 +494,6 @@ if __name__ == "__main__":
     fixture_proto2_many_bigendian()
     fixture_proto5_handmade()
     fixture_tiny_network()
+    fixture_mlp_parts()
     off = fixture_malformed()
     print("os.system GLOBAL at byte", off)
