@@ -143,10 +143,12 @@ struct TorchArchive {
         var data = Data()
         data.reserveCapacity(Int(inflated))
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+            // The consumer form of extract computes the CRC-32 but leaves the comparison to the caller.
+            let crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
                 guard UInt64(data.count + chunk.count) <= inflated else { throw Archive.ArchiveError.invalidEntrySize }
                 data.append(chunk)
             }
+            guard crc == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
         } catch {
             throw ImportError(.archive, file: path, location: name,
                               problem: "cannot be extracted (\(reason(error)))", fix: damaged)

@@ -54,7 +54,33 @@ struct MalformedInputTests {
             "\(url.path): archive/data.pkl: declares 2147483632 bytes of data but the whole file has 431; the file is damaged or is not a checkpoint; re-save it with torch.save")
     }
 
+    @Test func aCorruptedStorageFailsItsCRC() throws {
+        var bytes = try Data(contentsOf: TestData.fixture("tiny.pth"))
+        let url = try TestData.temporaryFolder().appendingPathComponent("model.pth")
+        // tiny.pth: data/1 holds 144 bytes at a 64-aligned offset after data.pkl and data/0; flip a byte in it.
+        let name = Data("archive/data/1".utf8)
+        let header = try #require(bytes.range(of: name)).lowerBound - 30
+        let extra = Int(bytes[header + 28]) | Int(bytes[header + 29]) << 8
+        bytes[header + 30 + name.count + extra + 17] ^= 0x40
+        try bytes.write(to: url)
+        #expect(message { _ = try TorchCheckpoint.read(url) } ==
+            "\(url.path): archive/data/1: cannot be extracted (CRC-32 mismatch); the file is damaged or is not a checkpoint; re-save it with torch.save")
+    }
+
+    @Test func aLegacyTorchFileIsRecognised() throws {
+        let url = try TestData.temporaryFolder().appendingPathComponent("old.pt")
+        try Data([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]).write(to: url)
+        #expect(message { _ = try TorchCheckpoint.read(url) } ==
+            "\(url.path): is a legacy (pre-1.6) torch file, not a zip checkpoint; re-save it with a current torch: torch.save(torch.load(path), path)")
+    }
+
     // MARK: Pickle
+
+    @Test func aTrainingCheckpointThatIsNotAStateDictIsRefused() throws {
+        let url = TestData.fixture("not_state_dict.pth")
+        #expect(message { _ = try TorchCheckpoint.read(url) } ==
+            "\(url.path): archive/data.pkl, key 'epoch': the value is a int, not a tensor, so this is not a plain state dict; save only the weights with torch.save(model.state_dict(), path)")
+    }
 
     @Test func unknownGlobalIsRefusedWithItsNameAndOffset() throws {
         let url = TestData.fixture("evil_global.pth")

@@ -486,6 +486,10 @@ def fixture_malformed():
     bomb = bytearray(good)
     struct.pack_into("<II", bomb, cd + 20, 0x7FFFFFF0, 0x7FFFFFF0)
     write("bomb_size.pth", bytes(bomb))
+    # A whole training checkpoint rather than a state dict: {'epoch': 3, 'model': OrderedDict()}.
+    o5 = Ops().proto(2).raw(b"}").mark().bu("epoch").int1(3).bu("model")
+    o5.glob("collections", "OrderedDict").empty_tuple().reduce().setitems().stop()
+    write("not_state_dict.pth", checkpoint("archive", o5.bytes(), {}))
     return offset
 
 
