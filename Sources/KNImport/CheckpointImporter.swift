@@ -34,6 +34,12 @@ public enum CheckpointImporter {
                             block: kind, edges: edges)
     }
 
+    /// Imports an upstream results folder (`results/<exp>/`) holding `model.pth` and `config.yaml`.
+    public static func importNetwork(folder: URL, block: BlockKind? = nil) throws(ImportError) -> Network {
+        try importNetwork(checkpoint: folder.appendingPathComponent("model.pth"),
+                          config: folder.appendingPathComponent("config.yaml"), block: block)
+    }
+
     /// Builds the network from an already read checkpoint and config.
     public static func assemble(state: TorchCheckpoint, checkpoint: String, config: UpstreamConfig, configFile: String,
                                 block: BlockKind? = nil) throws(ImportError) -> Network {

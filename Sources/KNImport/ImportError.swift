@@ -30,6 +30,7 @@ public struct ImportError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What the user can do about it.
     public var fix: String?
 
+    /// Creates an error; `location`, when given, is printed between the file and the problem.
     public init(_ kind: Kind, file: String, location: String? = nil, problem: String, fix: String? = nil) {
         self.kind = kind
         self.file = file

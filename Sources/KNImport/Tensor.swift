@@ -18,6 +18,7 @@ public struct Tensor: Hashable, Sendable {
     /// `requires_grad` as pickled (parameters are saved with `False` in a state dict).
     public var requiresGrad: Bool
 
+    /// Creates a tensor; `values.count` must equal the product of `shape`.
     public init(shape: [Int], strides: [Int]? = nil, storageOffset: Int = 0, precision: StoragePrecision,
                 values: [Double], requiresGrad: Bool = false) {
         precondition(values.count == shape.reduce(1, *), "Tensor: \(values.count) values for shape \(shape)")

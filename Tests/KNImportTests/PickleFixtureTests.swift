@@ -46,8 +46,10 @@ struct PickleFixtureTests {
         let ckpt = try check("proto2_bigendian.pth", "proto2_bigendian.expected.json")
         #expect(ckpt.bigEndian)
         #expect(ckpt.tensors.count == 151)
-        // Values written big endian: 148 + 0.25 j in float32, 149 + 0.25 j in float64 (and tied to tied.weight).
+        // Written big endian: layer i has dtype i % 4 (float32, float64, float16, bfloat16).
         #expect(ckpt["layer.148.weight"]?.values == [148, 148.25, 148.5])
+        #expect(ckpt["layer.146.weight"]?.precision == .float16 && ckpt["layer.146.weight"]?.values == [146, 146.25, 146.5])
+        #expect(ckpt["layer.147.weight"]?.precision == .bfloat16 && ckpt["layer.147.weight"]?.values == [3, 3.5, 4])
         #expect(ckpt["tied.weight"]?.values == [149, 149.25, 149.5])
         #expect(ckpt["tied.weight"]?.precision == .float64)
     }

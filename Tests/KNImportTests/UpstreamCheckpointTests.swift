@@ -51,8 +51,8 @@ struct UpstreamCheckpointTests {
     }
 
     @Test func twoSpiralsImportsEightLayersOf120Edges() throws {
-        let (pth, yaml) = TestData.experiment("2spirals")
-        let net = try CheckpointImporter.importNetwork(checkpoint: pth, config: yaml)
+        let pth = TestData.experiment("2spirals").checkpoint
+        let net = try CheckpointImporter.importNetwork(folder: pth.deletingLastPathComponent())
         #expect(net.layers.count == 8)
         #expect(net.block == .augmented)
         #expect(net.anchors == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])

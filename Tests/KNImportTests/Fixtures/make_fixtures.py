@@ -235,27 +235,31 @@ def fixture_proto4():
 
 
 def fixture_proto2_many_bigendian():
-    """CPython Pickler, protocol 2, 150 tensors (memo indices above 255: LONG_BINPUT, LONG_BINGET), a tied weight,
-    big-endian storages (byteorder 'big'), folder 'archive'."""
+    """CPython Pickler, protocol 2, 150 tensors of all four float dtypes (memo indices above 255: LONG_BINPUT,
+    LONG_BINGET), a tied weight, big-endian storages (byteorder 'big'), folder 'archive'."""
     sd = OrderedDict()
     storages = {}
     expected = []
     tensors = []
+    classes = ["FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage"]
+    dtypes = ["float32", "float64", "float16", "bfloat16"]
+    big = {"FloatStorage": lambda v: struct.pack(">f", v), "DoubleStorage": lambda v: struct.pack(">d", v),
+           "HalfStorage": lambda v: struct.pack(">e", v), "BFloat16Storage": lambda v: bf16(v)[::-1]}
     for i in range(150):
-        cls_name = "FloatStorage" if i % 2 == 0 else "DoubleStorage"
-        vals = [float(i) + 0.25 * j for j in range(3)]
-        if cls_name == "FloatStorage":
-            raw = b"".join(struct.pack(">f", v) for v in vals)
-        else:
-            raw = b"".join(struct.pack(">d", v) for v in vals)
+        cls_name = classes[i % 4]
+        # Exactly representable in every dtype (bfloat16 has 8 significant bits, so keep its values small).
+        vals = [float(i % 16) + 0.5 * j if cls_name == "BFloat16Storage" else float(i) + 0.25 * j for j in range(3)]
+        raw = b"".join(big[cls_name](v) for v in vals)
         s = Storage(cls_name, str(i), raw, 3)
         storages[str(i)] = raw
         t = FakeTensor(s, 0, (3,), (1,))
         tensors.append(t)
         sd[f"layer.{i}.weight"] = t
-        expected.append((f"layer.{i}.weight", (3,), "float32" if i % 2 == 0 else "float64", decode(cls_name, raw, big=True)))
+        decoded = decode(cls_name, raw, big=True)
+        assert decoded == vals, (cls_name, vals, decoded)
+        expected.append((f"layer.{i}.weight", (3,), dtypes[i % 4], decoded))
     sd["tied.weight"] = tensors[149]        # the same object again: a memo reference above 255
-    expected.append(("tied.weight", (3,), "float64", expected[149][3]))
+    expected.append(("tied.weight", (3,), dtypes[149 % 4], expected[149][3]))
     data = real_pickle(sd, 2)
     ops = opcodes(data)
     for needed in ["LONG_BINPUT", "LONG_BINGET", "BINPUT", "BINGET", "GLOBAL", "BINUNICODE", "BININT1"]:
