@@ -62,7 +62,7 @@ let package = Package(
         // Locates ../shared and the built kn-map for tests.
         .target(name: "KNTestSupport", path: "Tests/KNTestSupport"),
         .testTarget(name: "KNModelTests", dependencies: ["KNModel"]),
-        .testTarget(name: "KNImportTests", dependencies: ["KNTestSupport", "KNImport", "KNModel"]),
+        .testTarget(name: "KNImportTests", dependencies: ["KNTestSupport", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),

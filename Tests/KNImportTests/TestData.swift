@@ -1,4 +1,5 @@
 import Foundation
+import KNTestSupport
 
 /// Locates the test data: the fixtures beside this file, and the published upstream checkpoints in `shared/upstream`,
 /// found by walking up from this file (worktrees sit at different depths).
@@ -7,18 +8,13 @@ enum TestData {
 
     static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
 
-    /// `…/shared/upstream`, or nil (with the reason printed) when no parent folder has it.
+    /// `…/shared/upstream`, or nil (with the reason printed) when the clone has no `shared/` beside it.
     static let upstream: URL? = {
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("shared/upstream")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("twomoon/model.pth").path) {
-                return candidate
-            }
-            dir = dir.deletingLastPathComponent()
+        guard let shared = SharedData.folder else {
+            print("KNImportTests: \(SharedData.missingReason)")
+            return nil
         }
-        print("KNImportTests: no shared/upstream folder above \(#filePath); the upstream checkpoint tests are skipped")
-        return nil
+        return shared.appendingPathComponent("upstream")
     }()
 
     static var hasUpstream: Bool { upstream != nil }
