@@ -1,0 +1,43 @@
+import Foundation
+import KNModel
+import Testing
+@testable import KNEmit
+
+/// The behavioral ngspice netlist, run by the real ngspice, against an RK4 reference in model units.
+@Suite struct BehavioralNgspiceTests {
+    static let scaling = ChipScaling(alpha: 0.1, beta: 1e-6, capacitance: 1e-12, vcm: 0.9,
+                                     supplies: [Supply(name: "vdd", volts: 1.8)])
+
+    func simulate(_ net: Network, inputs: [Double], name: String, options: NgspiceOptions = NgspiceOptions())
+        throws -> (report: VerificationReport, run: SimulatorRun)
+    {
+        let dir = try Fixtures.temporaryFolder(name)
+        let plan = try CircuitPlan(network: net, scaling: Self.scaling, inputs: inputs)
+        let netlist = try NgspiceBehavioralWriter.write(plan, to: dir.appendingPathComponent("\(name).cir"), options: options)
+        let run = try NgspiceRunner(timeout: 120).run(netlist.url)
+        let raw = try Rawfile(contentsOf: netlist.rawfile)
+        let plot = try #require(raw.plot(named: "transient"))
+        let measured = try Verification.anchorValues(plot, plan: plan, path: netlist.rawfile.path)
+        let expected = RK4Reference.anchors(net, inputs: inputs)
+        let report = try Verification.compare(measured: measured, expected: expected, tolerance: 1e-4)
+        return (report, run)
+    }
+
+    @Test func shiftTanh2MatchesRK4AtEveryAnchor() throws {
+        let net = try Fixtures.twoNodeNetwork(.shiftTanh2, seed: 7, ranges: [(-1.5, 1.5), (-1.5, 1.5), (-0.5, 0.5)])
+        let (report, _) = try simulate(net, inputs: [0.8, -0.6], name: "tanh2")
+        print(report.table())
+        #expect(report.rows.count == 6)
+        #expect(report.passed, "\(report.table())")
+        // The network must actually move the state, or the comparison would prove nothing.
+        #expect(abs(report.rows[4].expected - 0.8) > 0.05 || abs(report.rows[5].expected + 0.6) > 0.05)
+    }
+
+    @Test func shiftRelu1MatchesRK4AtEveryAnchor() throws {
+        let net = try Fixtures.twoNodeNetwork(.shiftRelu1, seed: 11, ranges: [(-0.5, 0.5), (-1.0, 1.0)])
+        let (report, _) = try simulate(net, inputs: [0.7, -0.4], name: "relu1")
+        print(report.table())
+        #expect(report.passed, "\(report.table())")
+        #expect(abs(report.rows[4].expected - 0.7) > 0.05 || abs(report.rows[5].expected + 0.4) > 0.05)
+    }
+}
