@@ -208,8 +208,15 @@ public struct Rawfile: Sendable {
         re.reserveCapacity(plot.pointCount * nv)
         for p in 0..<plot.pointCount {
             for v in 0..<nv {
-                guard let (line, at) = readLine(b, &pos) else {
+                guard var (line, at) = readLine(b, &pos) else {
                     throw .truncated(path: path, offset: b.count, expected: -1)
+                }
+                // ngspice separates points with an empty line.
+                while v == 0, line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                    guard let next = readLine(b, &pos) else {
+                        throw .truncated(path: path, offset: b.count, expected: -1)
+                    }
+                    (line, at) = next
                 }
                 var f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 if v == 0 {
