@@ -53,6 +53,15 @@ public struct NgspiceOptions: Hashable, Codable, Sendable {
     }
 }
 
+/// How a netlist writes the edges.
+public enum NgspiceEdgeView: Hashable, Sendable {
+    /// One B-source per edge (stock ngspice 39 and later).
+    case bSources
+    /// One OSDI instance per edge of the compiled Verilog-A edge module (ngspice 46 with OSDI). `library` is
+    /// the `.osdi` file as the netlist names it (ngspice resolves a relative path against the netlist's folder).
+    case osdi(library: String)
+}
+
 /// A written ngspice netlist and where its control block puts the results.
 public struct NgspiceNetlist: Sendable {
     /// The netlist file.
@@ -76,14 +85,18 @@ public struct NgspiceNetlist: Sendable {
 public enum NgspiceBehavioralWriter {
     /// Writes the netlist of `plan` to `url` and returns where the rawfile will be.
     @discardableResult
-    public static func write(_ plan: CircuitPlan, to url: URL, options: NgspiceOptions = NgspiceOptions()) throws -> NgspiceNetlist {
+    public static func write(_ plan: CircuitPlan, to url: URL, options: NgspiceOptions = NgspiceOptions(),
+                             view: NgspiceEdgeView = .bSources) throws -> NgspiceNetlist {
         try check(options, plan)
         let raw = url.deletingPathExtension().appendingPathExtension("raw")
         let s = plan.scaling
         let tau = s.tau
         let network = plan.network
         try writeText(to: url) { out in
-            try out.line("* kn-toolkit behavioral netlist for ngspice (B-sources)")
+            switch view {
+            case .bSources: try out.line("* kn-toolkit behavioral netlist for ngspice (B-sources)")
+            case .osdi: try out.line("* kn-toolkit behavioral netlist for ngspice with OSDI (compiled Verilog-A edge module)")
+            }
             for l in s.headerLines() + plan.modelLines(source: options.source) { try out.line("* " + l) }
             try out.line("* initial state (model units, nodes 1..\(plan.nodeCount)): \(plan.initialState)")
             try out.line("* results: rawfile \(raw.lastPathComponent); node k in model units = (V(n<k>) - V_CM)/alpha")
@@ -104,6 +117,11 @@ public enum NgspiceBehavioralWriter {
             var value = ["0"]
             if plan.nodeCount > 0 { value += (1...plan.nodeCount).map { "(V(n\($0))-\(vcm))/\(alpha)" } }
             let beta = TextSink.format(s.beta)
+            let module = VerilogAWriter.moduleName(network.family)
+            if case .osdi = view {
+                try out.line("")
+                try out.line(".model kn_edge \(module) alpha=\(alpha) beta=\(beta) vcm=\(vcm)")
+            }
             for (l, layer) in network.layers.enumerated() {
                 try out.line("")
                 try out.line("* layer \(l): \(layer.edgeCount) edges, conducts in [\(TextSink.format(plan.anchorTimes[l])), \(TextSink.format(plan.anchorTimes[l + 1]))) s")
@@ -114,6 +132,14 @@ public enum NgspiceBehavioralWriter {
                 for k in 0..<e {
                     let a = Int(layer.edges.src[k]), b = Int(layer.edges.des[k])
                     let p0 = p.values[k], p1 = rows > 1 ? p.values[e + k] : 0, p2 = rows > 2 ? p.values[2 * e + k] : 0
+                    if case .osdi = view {
+                        try out.write("N\(l)_\(k) n\(a) n\(b) g\(l) kn_edge p0=")
+                        try out.number(p0)
+                        if rows > 1 { try out.write(" p1="); try out.number(p1) }
+                        if rows > 2 { try out.write(" p2="); try out.number(p2) }
+                        try out.line("")
+                        continue
+                    }
                     let g = BehavioralExpression.current(network.family, vs: value[a], vd: value[b],
                                                          p0: p0, p1: p1, p2: p2, dialect: .spice)
                     try out.write("B\(l)_\(k) n\(a) n\(b) I=")
@@ -135,6 +161,7 @@ public enum NgspiceBehavioralWriter {
             let tstop = plan.anchorTimes.last!
             let tmax = options.maxStep * tau
             try out.line(".control")
+            if case let .osdi(library) = view { try out.line("pre_osdi \(library)") }
             try out.line("set filetype=\(options.rawfileEncoding.rawValue)")
             try out.line("tran \(TextSink.format(tmax)) \(TextSink.format(tstop)) 0 \(TextSink.format(tmax))\(options.useInitialConditions ? " uic" : "")")
             try out.line("write \(raw.lastPathComponent)")
