@@ -53,6 +53,11 @@ public struct RawPlot: Sendable {
         return variables.firstIndex { $0.name.lowercased() == lower }
     }
 
+    /// The index of a node voltage in either flavor: ngspice names it `v(net)`, VACASK plain `net`.
+    public func voltageIndex(of net: String) -> Int? {
+        index(of: "v(\(net))") ?? index(of: net)
+    }
+
     /// The real parts of one variable over all points.
     public func column(_ variable: Int) -> [Double] {
         let n = variables.count
@@ -69,7 +74,8 @@ public struct RawPlot: Sendable {
     }
 }
 
-/// A SPICE rawfile as ngspice and VACASK write it: one or more plots, each a text header followed by a
+/// A SPICE rawfile as ngspice and VACASK write it (VACASK names node voltages without `v(…)`, types them
+/// `notype` and writes one analysis per file): one or more plots, each a text header followed by a
 /// `Binary:` section (little-endian float64 values, point-major; complex values as re, im pairs) or a
 /// `Values:` section (text: the point index, then one value per line; complex values as `re,im`).
 public struct Rawfile: Sendable {

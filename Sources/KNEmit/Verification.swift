@@ -81,7 +81,7 @@ public enum Verification {
         let nv = plot.variables.count
         var columns: [Int: Int] = [:]
         for n in 1...max(plan.nodeCount, 1) where n <= plan.nodeCount {
-            guard let c = plot.index(of: "v(n\(n))") else { throw .missing(path: path, what: "the vector v(n\(n))") }
+            guard let c = plot.voltageIndex(of: "n\(n)") else { throw .missing(path: path, what: "the vector v(n\(n))") }
             columns[n] = c
         }
         var out: [[Double]] = []

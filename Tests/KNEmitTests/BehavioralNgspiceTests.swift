@@ -14,7 +14,7 @@ import Testing
         let dir = try Fixtures.temporaryFolder(name)
         let plan = try CircuitPlan(network: net, scaling: Self.scaling, inputs: inputs)
         let netlist = try NgspiceBehavioralWriter.write(plan, to: dir.appendingPathComponent("\(name).cir"), options: options)
-        let run = try NgspiceRunner(timeout: 120).run(netlist.url)
+        let run = try Fixtures.ngspice.run(netlist.url)
         let raw = try Rawfile(contentsOf: netlist.rawfile)
         let plot = try #require(raw.plot(named: "transient"))
         let measured = try Verification.anchorValues(plot, plan: plan, path: netlist.rawfile.path)
@@ -25,8 +25,9 @@ import Testing
 
     @Test func shiftTanh2MatchesRK4AtEveryAnchor() throws {
         let net = try Fixtures.twoNodeNetwork(.shiftTanh2, seed: 7, ranges: [(-1.5, 1.5), (-1.5, 1.5), (-0.5, 0.5)])
-        let (report, _) = try simulate(net, inputs: [0.8, -0.6], name: "tanh2")
+        let (report, simRun) = try simulate(net, inputs: [0.8, -0.6], name: "tanh2")
         print(report.table())
+        print("simulated by: \(simRun.logText.split(separator: "\n").first { $0.contains("ngspice-") } ?? "ngspice")")
         #expect(report.rows.count == 6)
         #expect(report.passed, "\(report.table())")
         // The network must actually move the state, or the comparison would prove nothing.

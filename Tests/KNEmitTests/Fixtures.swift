@@ -39,6 +39,13 @@ enum Fixtures {
         return Network(family: family, layers: layers, anchors: [0, 0.5, 1], block: .plain)
     }
 
+    /// The ngspice the behavioral tests run: `KN_NGSPICE` if set (e.g. a stock ngspice 39 next to an installed
+    /// ngspice 46), else `ngspice` on PATH.
+    static var ngspice: NgspiceRunner {
+        NgspiceRunner(executable: ProcessInfo.processInfo.environment["KN_NGSPICE"].map { URL(fileURLWithPath: $0) },
+                      timeout: 120)
+    }
+
     /// A fresh temporary folder.
     static func temporaryFolder(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory

@@ -57,6 +57,49 @@ import Testing
         }
     }
 
+    /// VACASK's flavor: plain node names, `notype`, one analysis per file (installed by flows/ngspice46-osdi.sh).
+    @Test(.enabled(if: which("vacask") != nil, "vacask is not installed; run flows/ngspice46-osdi.sh"))
+    func readsVACASKTransientAndComplexACFiles() throws {
+        let dir = try Fixtures.temporaryFolder("raw-vacask")
+        let text = """
+        RC low-pass for the rawfile reader
+        load "spice/resistor.osdi"
+        load "spice/capacitor.osdi"
+        ground 0
+        model r sp_resistor
+        model c sp_capacitor
+        model v vsource
+        v1 (in 0) v type="pulse" val0=0 val1=1 rise=1n fall=1n width=1 period=2 mag=1
+        r1 (in out) r r=1k
+        c1 (out 0) c c=1n
+        control
+          options rawfile="binary"
+          analysis tran1 tran step=10n stop=5u
+          analysis ac1 ac from=1k to=10M mode="dec" points=5
+        endc
+
+        """
+        try Data(text.utf8).write(to: dir.appendingPathComponent("rc.sim"))
+        let (status, log) = try run(which("vacask")!, ["rc.sim"], in: dir)
+        try #require(status == 0, "\(log)")
+        let tran = try #require(try Rawfile(contentsOf: dir.appendingPathComponent("tran1.raw")).plots.first)
+        let t = try #require(tran.column(named: "time"))
+        let out = tran.column(try #require(tran.voltageIndex(of: "out")))
+        #expect(t.count > 20 && abs(t.last! - 5e-6) < 1e-15)
+        for (ti, vi) in zip(t, out) where ti > 0.2e-6 {
+            #expect(abs(vi - (1 - exp(-(ti - 0.5e-9) / 1e-6))) < 5e-3, "t = \(ti)")
+        }
+        let ac = try #require(try Rawfile(contentsOf: dir.appendingPathComponent("ac1.raw")).plots.first)
+        #expect(ac.isComplex)
+        let f = ac.complexColumn(try #require(ac.index(of: "frequency")))
+        let h = ac.complexColumn(try #require(ac.voltageIndex(of: "out")))
+        #expect(f.count == 21)
+        for (fi, hi) in zip(f, h) {
+            let w = 2 * Double.pi * fi.re * 1e-6
+            #expect(abs(hi.re - 1 / (1 + w * w)) < 1e-9 && abs(hi.im + w / (1 + w * w)) < 1e-9, "f = \(fi.re)")
+        }
+    }
+
     @Test func binaryAndASCIIGiveTheSameValues() throws {
         let b = try #require(try Rawfile(contentsOf: rcRawfile(.binary).appendingPathComponent("rc.raw")).plots.first)
         let a = try #require(try Rawfile(contentsOf: rcRawfile(.ascii).appendingPathComponent("rc.raw")).plots.first)
