@@ -107,7 +107,7 @@ public struct NgspiceRunner: Sendable {
         }
         if done.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
-            if done.wait(timeout: .now() + 5) == .timedOut {
+            if done.wait(timeout: .now() + 1) == .timedOut {
                 kill(process.processIdentifier, SIGKILL)
                 done.wait()
             }

@@ -13,13 +13,10 @@ import Testing
     {
         let dir = try Fixtures.temporaryFolder(name)
         let plan = try CircuitPlan(network: net, scaling: Self.scaling, inputs: inputs)
-        let netlist = try NgspiceBehavioralWriter.write(plan, to: dir.appendingPathComponent("\(name).cir"), options: options)
-        let run = try Fixtures.ngspice.run(netlist.url)
-        let raw = try Rawfile(contentsOf: netlist.rawfile)
-        let plot = try #require(raw.plot(named: "transient"))
-        let measured = try Verification.anchorValues(plot, plan: plan, path: netlist.rawfile.path)
-        let expected = RK4Reference.anchors(net, inputs: inputs)
-        let report = try Verification.compare(measured: measured, expected: expected, tolerance: 1e-4)
+        let result = try NgspiceFlow.simulate(plan, netlist: dir.appendingPathComponent("\(name).cir"), options: options,
+                                              runner: Fixtures.ngspice)
+        let report = try result.verify(against: RK4Reference.anchors(net, inputs: inputs), tolerance: 1e-4)
+        let run = result.run
         return (report, run)
     }
 

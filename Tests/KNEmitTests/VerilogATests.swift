@@ -112,12 +112,9 @@ func run(_ bin: URL, _ args: [String], in dir: URL) throws -> (Int32, String) {
         try #require(status == 0, "\(log)")
         let inputs = [0.8, -0.6]
         let plan = try CircuitPlan(network: net, scaling: scaling, inputs: inputs)
-        let netlist = try NgspiceBehavioralWriter.write(plan, to: dir.appendingPathComponent("net.cir"),
-                                                        view: .osdi(library: "kn_shifttanh2.osdi"))
-        _ = try NgspiceRunner(timeout: 120).run(netlist.url)
-        let plot = try #require(try Rawfile(contentsOf: netlist.rawfile).plot(named: "transient"))
-        let measured = try Verification.anchorValues(plot, plan: plan, path: netlist.rawfile.path)
-        let report = try Verification.compare(measured: measured, expected: RK4Reference.anchors(net, inputs: inputs), tolerance: 1e-4)
+        let result = try NgspiceFlow.simulate(plan, netlist: dir.appendingPathComponent("net.cir"),
+                                              view: .osdi(library: "kn_shifttanh2.osdi"), runner: NgspiceRunner(timeout: 120))
+        let report = try result.verify(against: RK4Reference.anchors(net, inputs: inputs), tolerance: 1e-4)
         print(report.table())
         #expect(report.passed, "\(report.table())")
     }
