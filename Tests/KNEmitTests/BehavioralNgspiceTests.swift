@@ -38,4 +38,22 @@ import Testing
         #expect(report.passed, "\(report.table())")
         #expect(abs(report.rows[4].expected - 0.7) > 0.05 || abs(report.rows[5].expected + 0.4) > 0.05)
     }
+
+    /// Layer 0 on 2 nodes, layer 1 on 3 nodes (`fill: zeros`): node 3 must sit at V_CM until layer 1 starts.
+    @Test func growingLayerWithFillZerosMatchesRK4() throws {
+        var rng = SplitMix64(state: 23)
+        var layers: [Layer] = []
+        for numNode in [3, 4] {
+            let gen = TopologyGenerator.fullyConnect(numNode: numNode, includeGround: true, repeat: [1, 1])
+            let edges = try gen.generate()
+            let values = (0..<(3 * edges.count)).map { _ in rng.uniform(-1.2, 1.2) }
+            layers.append(Layer(generator: gen, edges: edges, parameters: ParameterMatrix(rows: 3, columns: edges.count, values: values)))
+        }
+        let net = Network(family: .shiftTanh1, layers: layers, anchors: [0, 0.4, 1.1], block: .plain, fill: .zeros)
+        let (report, _) = try simulate(net, inputs: [-0.5, 0.9], name: "grow")
+        print(report.table())
+        #expect(report.rows.count == 2 + 2 + 3)
+        #expect(report.rows[2].expected != -0.5 && report.rows.last!.expected != 0)
+        #expect(report.passed, "\(report.table())")
+    }
 }

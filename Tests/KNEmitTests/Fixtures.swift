@@ -86,11 +86,14 @@ enum RK4Reference {
         return dx
     }
 
-    /// The state at every anchor (layer widths equal, as in the fixtures), with `steps` RK4 steps per unit time.
+    /// The state at every anchor, with `stepsPerUnit` RK4 steps per unit time. Before each layer the state is
+    /// padded with zeros or cut to the layer's N (upstream's `fill: zeros`).
     static func anchors(_ net: Network, inputs: [Double], stepsPerUnit: Int = 20_000) -> [[Double]] {
-        var x = inputs
+        var x = inputs + [Double](repeating: 0, count: max(0, net.layers[0].nodeCount - inputs.count))
         var out = [x]
         for (l, layer) in net.layers.enumerated() {
+            let width = layer.nodeCount
+            x = width > x.count ? x + [Double](repeating: 0, count: width - x.count) : Array(x.prefix(width))
             let span = net.anchors[l + 1] - net.anchors[l]
             let n = Int((span * Double(stepsPerUnit)).rounded())
             let h = span / Double(n)
