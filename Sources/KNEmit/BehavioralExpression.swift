@@ -33,6 +33,11 @@ enum BehavioralExpression {
         affine([(1, vs), (-1, vd)], constant: -shift)
     }
 
+    /// A coefficient that multiplies what follows it, parenthesised when negative (`(-0.5)*…`).
+    static func factor(_ c: Double) -> String {
+        c < 0 ? "(" + TextSink.format(c) + ")" : TextSink.format(c)
+    }
+
     /// Applies an activation to the argument text `x`.
     static func activation(_ act: Activation, _ x: String, _ dialect: ExpressionDialect) -> String {
         let relu = { (y: String) in dialect == .spice ? "uramp(\(y))" : "max(\(y), 0.0)" }
@@ -62,15 +67,15 @@ enum BehavioralExpression {
         case .shiftTanh2:
             return "tanh(" + affine([(p0, vs), (p1, vd)], constant: p2) + ")"
         case .shiftRelu1:
-            return TextSink.format(p1) + "*" + activation(.relu, difference(vs, vd, minus: p0), dialect)
+            return factor(p1) + "*" + activation(.relu, difference(vs, vd, minus: p0), dialect)
         case .shiftLeakyRelu1:
-            return TextSink.format(p1) + "*" + activation(.leakyRelu, difference(vs, vd, minus: p0), dialect)
+            return factor(p1) + "*" + activation(.leakyRelu, difference(vs, vd, minus: p0), dialect)
         case .shiftRelu2:
             return activation(.relu, affine([(p0, vs), (p1, vd)], constant: p2), dialect)
         case .shiftLeakyRelu2:
             return activation(.leakyRelu, affine([(p0, vs), (p1, vd)], constant: p2), dialect)
         case .conductance:
-            return TextSink.format(p0) + "*(" + difference(vs, vd, minus: 0) + ")"
+            return factor(p0) + "*(" + difference(vs, vd, minus: 0) + ")"
         case let .device(negation, act):
             if negation {
                 return activation(act, affine([(p1, "(\(difference(vs, vd, minus: 0)))")], constant: p0), dialect)

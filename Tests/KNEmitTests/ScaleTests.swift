@@ -24,7 +24,9 @@ import Testing
         }
         let net = Network(family: .shiftRelu1, layers: layers, anchors: [0, 1, 2], block: .plain, fill: .zeros)
         let inputs = (0..<784).map { _ in rng.uniform(0, 1) }
-        let url = try Fixtures.temporaryFolder("mnist").appendingPathComponent("mnist.cir")
+        // KN_SCALE_NETLIST keeps the netlist at that path (to time ngspice on it by hand).
+        let keep = ProcessInfo.processInfo.environment["KN_SCALE_NETLIST"].map { URL(fileURLWithPath: $0) }
+        let url = try keep ?? Fixtures.temporaryFolder("mnist").appendingPathComponent("mnist.cir")
         let start = Date()
         let plan = try CircuitPlan(network: net, scaling: .behavioralDefault, inputs: inputs)
         try NgspiceBehavioralWriter.write(plan, to: url)
@@ -38,6 +40,6 @@ import Testing
         var count = 0
         try String(contentsOf: url, encoding: .utf8).enumerateLines { line, _ in if line.hasPrefix("B") { count += 1 } }
         #expect(count == 460_136)
-        try FileManager.default.removeItem(at: url)
+        if keep == nil { try FileManager.default.removeItem(at: url) }
     }
 }
