@@ -26,6 +26,7 @@ public enum VerilogAWriter {
             "// kn-toolkit edge module: \(family.description), i = \(family.formula)",
             "// I(s, d) = beta * V(g) * i(vs, vd), vs = (V(s) - vcm)/alpha, vd = (V(d) - vcm)/alpha.",
             "// g is the layer gate: 1 V while the layer conducts, 0 V otherwise.",
+        ] + scaling.headerLines().map { "// default " + $0 } + [
             "`include \"disciplines.vams\"",
             "",
             "module \(name)(s, d, g);",
