@@ -89,7 +89,8 @@ public enum Verification {
         for (k, t) in plan.anchorTimes.enumerated() {
             let slack = 1e-9 * span
             guard t >= first - slack, t <= last + slack else {
-                throw .missing(path: path, what: "the time point of anchor \(k) (t = \(t) s; stored times run from \(first) to \(last) s)")
+                let hint = k == 0 && t < first ? "; with `uic` ngspice stores no t = 0 point, so emit without NgspiceOptions.useInitialConditions" : ""
+                throw .missing(path: path, what: "the time point of anchor \(k) (t = \(t) s; stored times run from \(first) to \(last) s\(hint))")
             }
             // First index with time >= t.
             var lo = 0, hi = time.count - 1
