@@ -1,1 +1,0 @@
-// KNEmit: see Package.swift.
