@@ -1,1 +1,0 @@
-// KNSimulate: see Package.swift.
