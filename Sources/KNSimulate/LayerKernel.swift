@@ -12,9 +12,8 @@ public struct LayerKernel: Sendable {
     public let nodeCount: Int
     let src: [Int32]
     let des: [Int32]
-    let p0: [Double]
-    let p1: [Double]
-    let p2: [Double]
+    /// The parameter rows p0, p1, p2 as separate columns (zeros for rows the family does not store).
+    let parameters: ParameterColumns
     /// `1 / C_n` for n = 0…N (entry 0 unused), or `nil` for unit capacitors.
     let inverseCapacitance: [Double]?
     /// Per edge: `[src ≠ 0 ∧ src ≠ des] / C_src` and `[des ≠ 0 ∧ src ≠ des] / C_des`, the weights of the
@@ -39,9 +38,7 @@ public struct LayerKernel: Sendable {
         self.nodeCount = n
         self.src = layer.edges.src
         self.des = layer.edges.des
-        self.p0 = Array(p.row(0))
-        self.p1 = p.rows > 1 ? Array(p.row(1)) : [Double](repeating: 0, count: e)
-        self.p2 = p.rows > 2 ? Array(p.row(2)) : [Double](repeating: 0, count: e)
+        self.parameters = ParameterColumns(p)
         var inverse: [Double]? = nil
         if let c = capacitance {
             guard c.count == n else {
@@ -103,35 +100,47 @@ public struct LayerKernel: Sendable {
     @inline(__always)
     private func accumulate<L: EdgeLaw>(_ law: L, _ aux: UnsafeMutablePointer<Double>,
                                         _ acc: UnsafeMutablePointer<Double>, _ trace: Bool) -> Double {
+        switch parameters {
+        case let .float32(a, b, c):
+            return a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeBufferPointer { c in
+                accumulate(law, a, b, c, aux, acc, trace)
+            } } }
+        case let .float64(a, b, c):
+            return a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeBufferPointer { c in
+                accumulate(law, a, b, c, aux, acc, trace)
+            } } }
+        }
+    }
+
+    /// The hot loop: gather both terminal voltages, evaluate the law, scatter the current.
+    @inline(__always)
+    private func accumulate<L: EdgeLaw, S: ParameterElement>(
+        _ law: L, _ a: UnsafeBufferPointer<S>, _ b: UnsafeBufferPointer<S>, _ c: UnsafeBufferPointer<S>,
+        _ aux: UnsafeMutablePointer<Double>, _ acc: UnsafeMutablePointer<Double>, _ trace: Bool
+    ) -> Double {
         let count = src.count
         return src.withUnsafeBufferPointer { s in
             des.withUnsafeBufferPointer { d in
-                p0.withUnsafeBufferPointer { a in
-                    p1.withUnsafeBufferPointer { b in
-                        p2.withUnsafeBufferPointer { c in
-                            if !trace {
-                                for e in 0..<count {
-                                    let si = Int(s[e]), di = Int(d[e])
-                                    let i = law.current(aux[si], aux[di], a[e], b[e], c[e])
-                                    acc[di] += i
-                                    acc[si] -= i
-                                }
-                                return 0
-                            }
-                            return traceWeightSrc.withUnsafeBufferPointer { ws in
-                                traceWeightDes.withUnsafeBufferPointer { wd in
-                                    var tr = 0.0
-                                    for e in 0..<count {
-                                        let si = Int(s[e]), di = Int(d[e])
-                                        let g = law.slopes(aux[si], aux[di], a[e], b[e], c[e])
-                                        acc[di] += g.i
-                                        acc[si] -= g.i
-                                        tr += wd[e] * g.dvd - ws[e] * g.dvs
-                                    }
-                                    return tr
-                                }
-                            }
+                if !trace {
+                    for e in 0..<count {
+                        let si = Int(s[e]), di = Int(d[e])
+                        let i = law.current(aux[si], aux[di], a[e].double, b[e].double, c[e].double)
+                        acc[di] += i
+                        acc[si] -= i
+                    }
+                    return 0
+                }
+                return traceWeightSrc.withUnsafeBufferPointer { ws in
+                    traceWeightDes.withUnsafeBufferPointer { wd in
+                        var tr = 0.0
+                        for e in 0..<count {
+                            let si = Int(s[e]), di = Int(d[e])
+                            let g = law.slopes(aux[si], aux[di], a[e].double, b[e].double, c[e].double)
+                            acc[di] += g.i
+                            acc[si] -= g.i
+                            tr += wd[e] * g.dvd - ws[e] * g.dvs
                         }
+                        return tr
                     }
                 }
             }
@@ -169,7 +178,8 @@ public struct LayerKernel: Sendable {
             pattern.edgeSlots.withUnsafeBufferPointer { slot in
                 for e in 0..<count {
                     let si = Int(src[e]), di = Int(des[e])
-                    let g = law.slopes(aux[si], aux[di], p0[e], p1[e], p2[e])
+                    let p = parameters[e]
+                    let g = law.slopes(aux[si], aux[di], p.0, p.1, p.2)
                     // Row des gains the current, row src loses it; columns are the two terminals.
                     let k = 4 * e
                     if slot[k] >= 0 { values[Int(slot[k])] += g.dvs * inv[di] }       // (des, src)

@@ -95,3 +95,19 @@ func sparseJacobianMatchesFiniteDifferences(family: EdgeFamily) throws {
     #expect(throws: SimulationError.self) { try LayerKernel(layer: layer, family: .shiftTanh2, capacitance: [1]) }
     #expect(throws: SimulationError.self) { try LayerKernel(layer: layer, family: .shiftTanh2, capacitance: [1, 0]) }
 }
+
+@Test func float32ExactParametersUseTheNarrowColumnsWithTheSameResult() throws {
+    var layer = try Fixtures.layer(.fullyConnect(numNode: 5, includeGround: true, repeat: [2, 2]), family: .shiftRelu1, seed: 8)
+    layer.parameters.values = layer.parameters.values.map { Double(Float($0)) }
+    let kernel = try LayerKernel(layer: layer, family: .shiftRelu1)
+    guard case .float32 = kernel.parameters else {
+        Issue.record("float32-exact parameters should be stored as Float")
+        return
+    }
+    var ws = KernelWorkspace()
+    let v = randomState(4, seed: 4)
+    let expected = Reference.derivative(layer, .shiftRelu1, v + [0], capacitance: nil)
+    let (dv, trace) = kernel.rightHandSideAndTrace(v, workspace: &ws)
+    #expect(maxAbsDifference(dv, Array(expected.dropLast())) < 1e-12)
+    #expect(abs(-trace - expected.last!) < 1e-12)
+}
