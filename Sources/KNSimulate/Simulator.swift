@@ -87,6 +87,14 @@ public struct Simulator: Sendable {
             }
             let span = spans[i]
             let width = x.count
+            guard span > 0 else {
+                // float32 spans of anchors closer than float32 resolution vanish: upstream integrates nothing.
+                statistics.append(LayerStatistics(layer: i, rightHandSideEvaluations: 0, steps: 0, jacobianEvaluations: 0))
+                try finishLayer(i, &x, &residualStore)
+                states.append(x)
+                logps.append(logp)
+                continue
+            }
             let problem = LayerProblem(kernel: kernels[i], layer: i, width: width, logDensity: logDensity,
                                        method: options.method, settings: network.solver, maxSteps: options.maxSteps)
             let solver = try LayerSolver(problem: problem, context: context, state: x, logDensity: logp,
@@ -104,18 +112,7 @@ public struct Simulator: Sendable {
             if logDensity { logp = y[width] }
             statistics.append(solver.statistics())
 
-            if network.block == .plain, let r = network.residual {
-                if i == r[0] { residualStore = x }
-                if i == r[1] {
-                    guard let stored = residualStore else {
-                        throw .residual("[\(r[0]), \(r[1])]: layer \(r[1]) is visited before layer \(r[0]) in the \(options.direction.rawValue) direction, so there is nothing to add; upstream fails here too")
-                    }
-                    guard stored.count == x.count else {
-                        throw .residual("[\(r[0]), \(r[1])]: the output of layer \(r[0]) has \(stored.count) values but layer \(r[1]) has \(x.count); the two layers need the same node count")
-                    }
-                    for k in x.indices { x[k] += stored[k] }
-                }
-            }
+            try finishLayer(i, &x, &residualStore)
             states.append(x)
             logps.append(logp)
         }
@@ -149,6 +146,21 @@ public struct Simulator: Sendable {
             }
         }
         return results
+    }
+
+    /// Upstream's residual connection after layer `i` (plain block only).
+    private func finishLayer(_ i: Int, _ x: inout [Double], _ residualStore: inout [Double]?) throws(SimulationError) {
+        guard network.block == .plain, let r = network.residual else { return }
+        if i == r[0] { residualStore = x }
+        if i == r[1] {
+            guard let stored = residualStore else {
+                throw .residual("[\(r[0]), \(r[1])]: layer \(r[1]) is visited before layer \(r[0]) in the \(options.direction.rawValue) direction, so there is nothing to add; upstream fails here too")
+            }
+            guard stored.count == x.count else {
+                throw .residual("[\(r[0]), \(r[1])]: the output of layer \(r[0]) has \(stored.count) values but layer \(r[1]) has \(x.count); the two layers need the same node count")
+            }
+            for k in x.indices { x[k] += stored[k] }
+        }
     }
 
     /// Upstream's dimension remedies before layer `i`.
