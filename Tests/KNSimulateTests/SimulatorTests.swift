@@ -59,6 +59,10 @@ func exactMethodMatchesRichardsonRK4AtEveryAnchor(family: EdgeFamily) throws {
     #expect(error > 1e-12)
     // Dormand–Prince: 6 new stages per accepted step (first same as last), plus rejected steps.
     #expect(loose.rightHandSideEvaluations >= 6 * loose.steps)
+    let exactBack = try Simulator(network: net, options: SimulationOptions(method: .exact, direction: .reverse)).run(input: input)
+    let looseBack = try Simulator(network: net, options: SimulationOptions(method: .dopri5, direction: .reverse)).run(input: input)
+    #expect(maxAbsDifference(looseBack.states.last!, exactBack.states.last!) < 1e-3)
+    #expect(abs(looseBack.logDensity!.last! - exactBack.logDensity!.last!) < 1e-3)
     net.solver.tolerance = 1e-9
     let tight = try Simulator(network: net, options: SimulationOptions(method: .dopri5)).run(input: input)
     #expect(maxAbsDifference(tight.states.last!, exact.states.last!) < 1e-7)
