@@ -15,6 +15,8 @@ struct LayerProblem {
     /// The network's `simulation` section (tolerance, first and minimum step of `dopri5`).
     let settings: SolverSettings
     let maxSteps: Int
+    /// The Jacobian pattern for the stiff method, if already built for this width (else it is built here).
+    var pattern: JacobianPattern? = nil
 }
 
 /// One layer integration on SUNDIALS: owns the integrator memory, the state vector and, for the stiff
@@ -44,7 +46,12 @@ final class LayerSolver {
         self.context = context
         self.time = start
         if case .stiff = problem.method {
-            pattern = JacobianPattern(kernel: problem.kernel, dimension: problem.width + (problem.logDensity ? 1 : 0))
+            let n = problem.width + (problem.logDensity ? 1 : 0)
+            if let cached = problem.pattern, cached.dimension == n {
+                pattern = cached
+            } else {
+                pattern = JacobianPattern(kernel: problem.kernel, dimension: n)
+            }
         } else {
             pattern = nil
         }

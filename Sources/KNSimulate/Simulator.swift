@@ -19,6 +19,8 @@ public struct Simulator: Sendable {
     /// The span integrated for each layer (exact or float32, as the options say).
     public let spans: [Double]
     let kernels: [LayerKernel]
+    /// For the stiff method: each layer's Jacobian pattern at width N, shared by all samples.
+    let patterns: [JacobianPattern?]
 
     /// Checks the network and the options and prepares every layer's kernel.
     public init(network: Network, options: SimulationOptions = SimulationOptions()) throws(SimulationError) {
@@ -57,6 +59,12 @@ public struct Simulator: Sendable {
         self.logDensity = options.logDensity ?? (network.block == .augmented)
         self.spans = options.spans == .exact ? network.spans : network.float32Spans
         self.kernels = kernels
+        if case .stiff = options.method {
+            let extra = self.logDensity ? 1 : 0
+            self.patterns = kernels.map { JacobianPattern(kernel: $0, dimension: $0.nodeCount + extra) }
+        } else {
+            self.patterns = kernels.map { _ in nil }
+        }
     }
 
     /// Simulates one input (before the encoder, if the network has one).
@@ -96,7 +104,8 @@ public struct Simulator: Sendable {
                 continue
             }
             let problem = LayerProblem(kernel: kernels[i], layer: i, width: width, logDensity: logDensity,
-                                       method: options.method, settings: network.solver, maxSteps: options.maxSteps)
+                                       method: options.method, settings: network.solver, maxSteps: options.maxSteps,
+                                       pattern: patterns[i])
             let solver = try LayerSolver(problem: problem, context: context, state: x, logDensity: logp,
                                          start: forward ? 0 : span, end: forward ? span : 0)
             let anchor = network.anchors[i]
