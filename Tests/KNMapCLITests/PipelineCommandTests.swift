@@ -1,0 +1,58 @@
+import Foundation
+import KNTestSupport
+import Testing
+
+/// The user-facing commands, run as a user runs them.
+struct PipelineCommandTests {
+    @Test func exampleImportInspectSimulateRunEndToEnd() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
+        let model = dir.appendingPathComponent("example.knm").path
+        let imported = try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
+                                         dir.appendingPathComponent("config.yaml").path, "-o", model])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let inspect = try KNMapRun.run(["inspect", model, "--tau", "1e-7"])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("60 edges"))
+        #expect(inspect.stdout.contains("forward pass 1e-07 s"))
+        let out = dir.appendingPathComponent("out.json").path
+        let sim = try KNMapRun.run(["simulate", model, "--samples", "4", "--seed", "3", "-o", out])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: Any]
+        let outputs = json["outputs"] as! [[[Double]]]
+        #expect(outputs.count == 4 && outputs[0].count == 3 && outputs[0][0].count == 2)
+    }
+
+    /// `kn-map simulate --method exact` on the real twomoon checkpoint reproduces the shared reference
+    /// (outputs and log-density, both directions) within 1e-6 at every anchor.
+    @Test(arguments: ["twomoon", "2spirals"])
+    func simulateCommandMatchesReference(experiment: String) throws {
+        guard let files = SharedData.upstream(experiment), let ref = try SharedData.reference(experiment) else {
+            print(SharedData.missingReason); return
+        }
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("net.knm").path
+        #expect(try KNMapRun.run(["import", files.checkpoint.path, files.config.path, "-o", model]).status == 0)
+        let inputs = dir.appendingPathComponent("inputs.json")
+        try JSONSerialization.data(withJSONObject: ["inputs": ref["inputs"]!]).write(to: inputs)
+        for (flag, key) in [("", "forward"), ("--reverse", "reverse")] {
+            let out = dir.appendingPathComponent("\(key).json").path
+            let args = ["simulate", model, "--inputs", inputs.path, "--method", "exact", "-o", out] + (flag.isEmpty ? [] : [flag])
+            let run = try KNMapRun.run(args)
+            #expect(run.status == 0, "\(run.stderr)")
+            let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: Any]
+            let states = got["outputs"] as! [[[Double]]], logp = got["logp"] as! [[Double]]
+            let wantStates = ref["outputs_\(key)"] as! [[[Double]]], wantLogp = ref["logp_diff_\(key)"] as! [[Double]]
+            var worst = 0.0
+            for s in wantStates.indices {
+                for k in wantStates[s].indices {
+                    for n in wantStates[s][k].indices { worst = max(worst, abs(states[s][k][n] - wantStates[s][k][n])) }
+                    worst = max(worst, abs(logp[s][k] - wantLogp[s][k]))
+                }
+            }
+            #expect(worst < 1e-6, "\(experiment) \(key): worst difference \(worst)")
+        }
+    }
+}
