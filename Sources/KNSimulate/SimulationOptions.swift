@@ -4,7 +4,8 @@ public enum IntegrationMethod: Hashable, Sendable {
     /// `min_step`: what upstream's torchdiffeq `dopri5` does (the same method and tolerances, not bit for bit).
     case dopri5
     /// CVODES Adams–Moulton with a fixed-point corrector at tight tolerances: the exact ODE solution the
-    /// circuit computes.
+    /// circuit computes. On relu families the kinks limit Adams: on mnist at 1e-10 its logits are within 1e-5
+    /// of the reference, the stiff method's within 3e-7.
     case exact(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 1e-10)
     /// CVODES BDF with Newton iterations on a sparse KLU Jacobian, for stiff circuits (small node capacitances).
     case stiff(relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 1e-10)
@@ -46,7 +47,8 @@ public struct SimulationOptions: Hashable, Sendable {
     /// Node capacitances per layer (`capacitances[l][n − 1]` for node n of layer l): dv/dt = KCL / C.
     /// `nil` means C = 1 everywhere, as upstream.
     public var capacitances: [[Double]]?
-    /// The step budget of one integration call; mnist at 1e-10 needs about 6k steps per layer.
+    /// The step budget of one integration call (one layer, or up to one trajectory time); mnist at 1e-10
+    /// takes about 7k Adams steps in its second layer.
     public var maxSteps: Int
 
     public init(method: IntegrationMethod = .exact, direction: Direction = .forward, spans: SpanMode = .exact,
