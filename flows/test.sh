@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of kn-toolkit: installs what the tests need (Debian packages, simulator tools), then `swift test`.
+# Runs every test of kn-toolkit: installs what the tests need (Debian packages, ngspice 46 with OSDI, the
+# OpenVAF-Reloaded compiler), then builds and runs the tests. Tests build optimised (-c release with testing
+# enabled): the reference checks integrate mnist (2 × 230,068 edges) at 1e-10, which a debug build makes slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash flows/install-deps.sh
-swift build --build-tests
-swift test --skip-build
+bash flows/ngspice46-osdi.sh
+swift build -c release --build-tests -Xswiftc -enable-testing
+swift test -c release --skip-build -Xswiftc -enable-testing

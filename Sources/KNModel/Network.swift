@@ -142,7 +142,8 @@ public struct Network: Hashable, Codable, Sendable {
         (0..<layers.count).map { Double(Float(anchors[$0 + 1]) - Float(anchors[$0])) }
     }
 
-    /// The input width the first visited layer expects (after the encoder, if any).
+    /// The natural input width: the encoder's input width, else the first layer's node count. A plain block
+    /// with `fill` also accepts narrower inputs (mnist: 784 pixels padded to 834 nodes) and wider ones (truncated).
     public var inputWidth: Int { encoder?.widths.first ?? layers.first?.nodeCount ?? 0 }
 
     /// Total number of edges over all layers.

@@ -64,6 +64,7 @@ struct SimulateBench: ParsableCommand {
     @Argument(help: "A model file.") var model: String
     @Option(help: "Inputs (.npy/.csv/.json); default: --batch synthetic inputs uniform in [0, 1].") var inputs: String?
     @Option(help: "Synthetic batch size.") var batch = 64
+    @Option(help: "Synthetic input width (default: the first layer's node count).") var width: Int?
     @Option(help: "Seed of the synthetic inputs.") var seed: UInt64 = 7
     @Option(help: "dopri5 (config tol) | exact") var method: SimulateCommand.MethodName = .dopri5
     @Flag(help: "Also time one core, for the parallel speed-up.") var singleCore = false
@@ -76,8 +77,9 @@ struct SimulateBench: ParsableCommand {
             table = try SampleTable.read(from: URL(fileURLWithPath: inputs))
         } else {
             var rng = SeededGenerator(seed: seed)
-            table = SampleTable(rows: batch, columns: network.inputWidth,
-                                values: (0..<(batch * network.inputWidth)).map { _ in rng.nextUniform() })
+            let columns = width ?? network.inputWidth
+            table = SampleTable(rows: batch, columns: columns,
+                                values: (0..<(batch * columns)).map { _ in rng.nextUniform() })
         }
         var options = SimulationOptions(method: method == .dopri5 ? .dopri5 : .exact)
         options.logDensity = false

@@ -37,6 +37,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Seed for --samples.")
     var seed: UInt64 = 0
 
+    @Option(help: "Width of the --samples inputs (default: the first layer's node count, or the encoder's input width).")
+    var width: Int?
+
     @Option(help: "exact | dopri5 | stiff")
     var method: MethodName = .exact
 
@@ -73,6 +76,11 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("give either --inputs FILE or --samples N")
         }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if let width, width < 1 { throw ValidationError("--width must be at least 1") }
+        if width != nil && samples == nil { throw ValidationError("--width goes with --samples") }
+        if method == .dopri5 && (rtol != 1e-10 || atol != 1e-10) {
+            throw ValidationError("--rtol/--atol set exact and stiff; dopri5 uses the model's own tol (upstream's setting)")
+        }
         if !(rtol > 0) || !(atol > 0) { throw ValidationError("--rtol and --atol must be positive") }
         if let capacitance, !(capacitance > 0 && capacitance.isFinite) {
             throw ValidationError("--capacitance must be a positive number")
@@ -88,7 +96,7 @@ struct SimulateCommand: ParsableCommand {
         if let inputs {
             table = try SampleTable.read(from: URL(fileURLWithPath: inputs))
         } else {
-            table = SampleTable.standardNormal(rows: samples!, columns: network.inputWidth, seed: seed)
+            table = SampleTable.standardNormal(rows: samples!, columns: width ?? network.inputWidth, seed: seed)
         }
         var options = SimulationOptions()
         switch method {

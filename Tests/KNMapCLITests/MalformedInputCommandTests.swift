@@ -17,8 +17,8 @@ struct MalformedInputCommandTests {
 
     static let cases: [Case] = [
         Case(name: "unknown pickle global", checkpoint: "evil_global.pth", config: "tiny.yaml", message: "os.system"),
-        Case(name: "shape disagrees with config", checkpoint: "tiny_extra_layer.pth", config: "tiny.yaml", message: "circuit.layer_list.1.model.param"),
-        Case(name: "NaN parameter", checkpoint: "tiny_nan.pth", config: "tiny.yaml", message: "NaN"),
+        Case(name: "more layers than the config", checkpoint: "tiny_extra_layer.pth", config: "tiny.yaml", message: "circuit.layer_list.2.model.param"),
+        Case(name: "NaN parameter", checkpoint: "tiny_nan.pth", config: "tiny.yaml", message: "is nan"),
         Case(name: "tensor claims 10^12 elements", checkpoint: "huge_numel.pth", config: "tiny.yaml", message: "1000000000000"),
     ]
 
@@ -49,6 +49,23 @@ struct MalformedInputCommandTests {
         #expect(run.status != 0)
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
         #expect(run.stderr.contains(truncated.path), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func shapeMismatchNamesBothShapes() throws {
+        guard let files = SharedData.upstream("twomoon") else { print(SharedData.missingReason); return }
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // repeat [25, 24] makes 294 edges per layer; the checkpoint holds 300.
+        let yaml = try String(contentsOf: files.config, encoding: .utf8)
+            .replacingOccurrences(of: "      - 25\n      - 25\n", with: "      - 25\n      - 24\n")
+        let config = dir.appendingPathComponent("config.yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.knm")
+        let run = try KNMapRun.run(["import", files.checkpoint.path, config.path, "-o", out.path])
+        #expect(run.status != 0)
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("(3, 300)") && run.stderr.contains("(3, 294)"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 

@@ -46,17 +46,6 @@ enum Fixtures {
         let values = g + [Double](repeating: 0, count: 2 * n)
         return Layer(generator: nil, edges: edges, parameters: ParameterMatrix(rows: 3, columns: n, values: values))
     }
-
-    /// The folder that holds `shared/reference`, found by walking up from this file, or nil.
-    static func sharedFolder(from file: String = #filePath) -> URL? {
-        var dir = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("shared")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("reference").path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
 }
 
 /// An independent reference integrator: classic RK4 with a fixed step, Richardson-extrapolated over h and h/2,

@@ -1,45 +1,20 @@
 import Foundation
+import KNImport
 import KNModel
+import KNTestSupport
 import Testing
 @testable import KNSimulate
 
-// TEMPORARY, TEST-ONLY: reads the float32 parameter tensors of a checkpoint straight from the STORED zip entries
-// of upstream/<exp>/model.pth at fixed byte offsets: twomoon's (704, 4416) are the ones shared/upstream/FORMAT.md
-// documents; 2spirals' were measured from its local zip headers (header offset + 30 + name length + extra length).
-// To be replaced by the KNImport checkpoint reader when it lands.
+/// An upstream checkpoint from `shared/upstream`, imported with KNImport.
 private struct UpstreamCheckpoint {
     var experiment: String
-    var fileSize: Int
-    var offsets: [Int]
-    var repeatCount: Int
-    var anchors: [Double]
 
-    static let twomoon = UpstreamCheckpoint(experiment: "twomoon", fileSize: 8487, offsets: [704, 4416], repeatCount: 25,
-                                            anchors: [0, 0.5, 1.0])
-    static let twoSpirals = UpstreamCheckpoint(experiment: "2spirals", fileSize: 14799,
-                                               offsets: [1792, 3328, 4864, 6400, 7936, 9472, 11008, 12544], repeatCount: 10,
-                                               anchors: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6])
+    static let twomoon = UpstreamCheckpoint(experiment: "twomoon")
+    static let twoSpirals = UpstreamCheckpoint(experiment: "2spirals")
 
-    func network(shared: URL) throws -> Network {
-        let data = try Data(contentsOf: shared.appendingPathComponent("upstream/\(experiment)/model.pth"))
-        guard data.count == fileSize, data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) else {
-            throw ModelError.unreadableModelFile(path: "\(experiment)/model.pth", problem: "not the \(fileSize)-byte zip FORMAT.md describes")
-        }
-        let generator = TopologyGenerator.fullyConnect(numNode: 3, includeGround: true, repeat: [repeatCount, repeatCount])
-        let edges = try generator.generate()
-        let count = 3 * edges.count
-        let layers = offsets.map { offset -> Layer in
-            let values = (0..<count).map { k -> Double in
-                let b = data.subdata(in: (offset + 4 * k)..<(offset + 4 * k + 4))
-                let bits = UInt32(b[b.startIndex]) | UInt32(b[b.startIndex + 1]) << 8
-                    | UInt32(b[b.startIndex + 2]) << 16 | UInt32(b[b.startIndex + 3]) << 24
-                return Double(Float(bitPattern: bits))
-            }
-            return Layer(generator: generator, edges: edges,
-                         parameters: ParameterMatrix(rows: 3, columns: edges.count, values: values, precision: .float32))
-        }
-        return Network(family: .shiftTanh2, layers: layers, anchors: anchors, block: .augmented,
-                       solver: SolverSettings(method: "dopri5", tolerance: 1e-4, firstStep: 1e-3, minStep: 1e-6))
+    func network() throws -> Network? {
+        guard let files = SharedData.upstream(experiment) else { return nil }
+        return try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
     }
 }
 
@@ -64,11 +39,10 @@ private struct ReferenceFile: Decodable {
 /// Runs `checkpoint` on the reference inputs and returns the largest difference to the reference states and logp.
 private func compare(_ checkpoint: UpstreamCheckpoint, spans: SpanMode, method: IntegrationMethod = .exact,
                      tolerance: Double) throws -> Double? {
-    guard let shared = Fixtures.sharedFolder() else {
-        print("skipped: no folder with shared/reference above \(#filePath); the \(checkpoint.experiment) reference check needs ../shared")
+    guard let shared = SharedData.folder, let net = try checkpoint.network() else {
+        print("\(checkpoint.experiment): \(SharedData.missingReason)")
         return nil
     }
-    let net = try checkpoint.network(shared: shared)
     let ref = try JSONDecoder().decode(ReferenceFile.self, from: Data(contentsOf: shared.appendingPathComponent("reference/\(checkpoint.experiment).json")))
     var worst = 0.0
     for direction in [Direction.forward, .reverse] {
@@ -106,4 +80,34 @@ private func compare(_ checkpoint: UpstreamCheckpoint, spans: SpanMode, method: 
     // rtol = atol = 1e-4 as in the config: the states differ from the exact solution, but not grossly.
     guard let worst = try compare(.twomoon, spans: .float32, method: .dopri5, tolerance: 1e-1) else { return }
     #expect(worst > 1e-8)
+}
+
+private struct MnistReference: Decodable {
+    var inputs_float: [[Double]]
+    var logits: [[Double]]
+    var argmax: [Int]
+    var state_after_layer0: [[Double]]
+}
+
+/// mnist (2 × 230,068 ShiftRelu1 edges, 834 nodes): the 10 logits of the 4 reference images within 1e-4, and the
+/// full state after layer 0 within 1e-4. BDF + KLU at 1e-10 is the accurate method on relu networks (kinks).
+@Test func mnistLogitsMatchTheReference() throws {
+    guard let shared = SharedData.folder, let files = SharedData.upstream("mnist") else {
+        print("mnist: \(SharedData.missingReason)"); return
+    }
+    let net = try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
+    let ref = try JSONDecoder().decode(MnistReference.self,
+                                       from: Data(contentsOf: shared.appendingPathComponent("reference/mnist.json")))
+    let sim = try Simulator(network: net, options: SimulationOptions(method: .stiff(relativeTolerance: 1e-10, absoluteTolerance: 1e-10)))
+    let results = try sim.run(batch: ref.inputs_float)
+    var worstLogit = 0.0, worstState = 0.0
+    for (s, r) in results.enumerated() {
+        #expect(r.outputShape == [10])
+        worstLogit = max(worstLogit, maxAbsDifference(r.output, ref.logits[s]))
+        worstState = max(worstState, maxAbsDifference(r.states[1], ref.state_after_layer0[s]))
+        #expect(r.output.indices.max { r.output[$0] < r.output[$1] } == ref.argmax[s])
+    }
+    print("mnist stiff 1e-10: max |logit difference| = \(worstLogit), max |state after layer 0 difference| = \(worstState)")
+    #expect(worstLogit < 1e-4)
+    #expect(worstState < 1e-4)
 }
