@@ -60,7 +60,7 @@ public struct Characterizer: Sendable {
         let corner = try cornerName.map { try process.corner(named: $0) } ?? process.defaultCorner
         let simulator = try ngspice.version()
         let directory = try Ngspice.workDirectory(prefix: "kn-gmid-\(process.name)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { Ngspice.removeWorkDirectory(directory) }
 
         var devices: [DeviceCurves] = []
         for device in process.devices {
@@ -97,7 +97,7 @@ public struct Characterizer: Sendable {
         }
         lines.append(".control")
         lines.append("set wr_singlescale")
-        lines.append("save " + vectors.joined(separator: " "))
+        lines += Ngspice.saveCommands(vectors)
         let vgsEnd = sign * grid.vgsMax, vgsStep = sign * grid.vgsStep
         var block = 0
         for vsb in grid.vsb {

@@ -50,14 +50,14 @@ extension Characterizer {
             let path = device.internalDevicePath(instance: "\(device.instancePrefix)P\(index)")
             vectors += ["id", "gm", "gds", "vth", "cgg"].map { "@\(path)[\($0)]" }
         }
-        lines += [".control", "set wr_singlescale", "save " + vectors.joined(separator: " "), "op"]
+        lines += [".control", "set wr_singlescale"] + Ngspice.saveCommands(vectors) + ["op"]
         // wrdata lines stay short: one file per device.
         for index in points.indices {
             lines.append("wrdata op\(index).txt " + vectors[(index * 5)..<(index * 5 + 5)].joined(separator: " "))
         }
         lines += ["quit 0", ".endc", ".end"]
         let directory = try Ngspice.workDirectory(prefix: "kn-op-\(process.name)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { Ngspice.removeWorkDirectory(directory) }
         try ngspice.run(netlist: lines.joined(separator: "\n") + "\n", name: "op", in: directory)
         return try points.indices.map { index in
             let file = directory.appendingPathComponent("op\(index).txt")

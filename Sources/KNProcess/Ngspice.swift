@@ -70,7 +70,12 @@ public struct Ngspice: Sendable {
         try process.run()
         process.waitUntilExit()
         let output = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-        let fatal = output.contains("fatal error in ngspice") || output.contains("Error: ") && output.contains("Cannot compute")
+        // ngspice reports control-block failures (an unknown vector, an over-long `save`) on the log
+        // and still exits 0; such a run must not be trusted.
+        let fatal = output.split(separator: "\n").contains { line in
+            line.contains("fatal error in ngspice") || line.hasPrefix("Error") || line.contains("too many args")
+                || line.contains("no such vector")
+        }
         if process.terminationStatus != 0 || fatal {
             let tail = output.split(separator: "\n", omittingEmptySubsequences: false).suffix(40).joined(separator: "\n")
             throw ProcessError.simulationFailed(netlist: file.path, status: process.terminationStatus, output: tail)
@@ -78,11 +83,26 @@ public struct Ngspice: Sendable {
         return output
     }
 
+    /// Removes a job directory, unless `KN_KEEP_NGSPICE` is set (then netlists, logs and data stay
+    /// for inspection).
+    public static func removeWorkDirectory(_ directory: URL) {
+        guard ProcessInfo.processInfo.environment["KN_KEEP_NGSPICE"] == nil else { return }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
     /// A fresh directory for one simulation job.
     public static func workDirectory(prefix: String = "kn-ngspice") throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// `save` commands for `vectors`, a limited number per line (ngspice ignores a `save` with too
+    /// many arguments; successive `save` commands accumulate).
+    public static func saveCommands(_ vectors: [String], perLine: Int = 100) -> [String] {
+        stride(from: 0, to: vectors.count, by: perLine).map {
+            "save " + vectors[$0..<min($0 + perLine, vectors.count)].joined(separator: " ")
+        }
     }
 
     /// Reads a file written by `wrdata` with `set wr_singlescale`: one row per point, the scale first.

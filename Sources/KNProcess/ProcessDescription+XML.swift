@@ -118,7 +118,14 @@ private struct ProcessDescriptionReader {
             CharacterizedMismatch(
                 aVT: try estimate(try required(node, "aVT")), aBeta: try estimate(try required(node, "aBeta")),
                 pairsPerGeometry: try integer(node, "pairsPerGeometry"), geometries: try integer(node, "geometries"),
-                simulator: try string(node, "simulator"), corner: try string(node, "corner"))
+                simulator: try string(node, "simulator"), corner: try string(node, "corner"),
+                perGeometry: try node.children("geometry").map { geometry in
+                    let width = try double(geometry, "widthUm"), length = try double(geometry, "lengthUm")
+                    let root = (width * length).squareRoot()
+                    return GeometryMismatch(widthUm: width, lengthUm: length, pairs: try integer(geometry, "pairs"),
+                                            sigmaDeltaVT: try double(geometry, "aVTmVum") / 1e3 / root,
+                                            sigmaDeltaBeta: try double(geometry, "aBetaPercentUm") / 100 / root)
+                })
         }
         return DeviceModel(
             id: try string(element, "id"),

@@ -250,6 +250,8 @@ public struct CharacterizedMismatch: Sendable, Hashable {
     public var geometries: Int
     public var simulator: String
     public var corner: String
+    /// The coefficients of each geometry alone.
+    public var perGeometry: [GeometryMismatch] = []
 }
 
 /// A capacitor the mapper may use for node capacitance.
