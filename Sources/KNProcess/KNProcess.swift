@@ -1,1 +1,0 @@
-// KNProcess: see Package.swift.
