@@ -2,9 +2,11 @@
 # Installs the Debian packages kn-toolkit builds against and tests with. Safe to run again.
 #   libsundials-dev  SUNDIALS 6.4 (ARKODE, CVODES, KLU) for the simulator
 #   libxml2-dev      XSD validation of pdk/*.xml
-#   ngspice          the circuit simulator the tests and flows run (Debian 12: version 39)
+#   ngspice          the circuit simulator (Debian 12: version 39; flows/ngspice46-osdi.sh upgrades it to 46)
+#   python3-pip      downloads the foundry models (flows/pdk-install.sh) and the Verilog-A compiler
+#   util-linux       flock, so parallel model installs do not collide
 set -euo pipefail
-packages=(libsundials-dev libxml2-dev ngspice pkg-config python3)
+packages=(libsundials-dev libxml2-dev ngspice pkg-config python3 python3-pip util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
