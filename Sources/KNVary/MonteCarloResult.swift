@@ -96,6 +96,29 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     /// For 2-D read-outs: the nominal circuit's points and chip 0's points (for the scatter plot).
     public var nominalPoints: [[Double]]?
     public var chipZeroPoints: [[Double]]?
+
+    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, global: GlobalShift, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
+        self.model = model
+        self.modelDigest = modelDigest
+        self.samples = samples
+        self.seed = seed
+        self.inputs = inputs
+        self.inputsDigest = inputsDigest
+        self.inputCount = inputCount
+        self.stepsPerUnit = stepsPerUnit
+        self.integratorDeviation = integratorDeviation
+        self.process = process
+        self.mismatchSource = mismatchSource
+        self.cells = cells
+        self.sigmaScale = sigmaScale
+        self.global = global
+        self.noise = noise
+        self.spec = spec
+        self.labelled = labelled
+        self.nominalAccuracy = nominalAccuracy
+        self.nominalPoints = nominalPoints
+        self.chipZeroPoints = chipZeroPoints
+    }
 }
 
 /// Statistics of one metric over the samples.
