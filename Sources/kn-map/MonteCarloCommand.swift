@@ -60,7 +60,7 @@ struct VariationOptions: ParsableArguments {
     var steps: Int?
 
     @Option(help: "Largest allowed difference of the nominal RK4 read-out from the exact solution when calibrating --steps.")
-    var tolerance = 1e-4
+    var tolerance = 1e-3
 
     var scale: ChipScale {
         ChipScale(voltsPerUnit: alpha, amperesPerUnit: beta, capacitance: nodeCapacitance, temperatureKelvin: temperature + 273.15)

@@ -53,3 +53,31 @@ import Testing
         #expect(abs(f[1] - 0.97 * 1.04 * i) < 1e-15)
     }
 }
+
+@Suite struct BatchIntegrationTests {
+    @Test func batchedChipEqualsPerInputIntegrationBitForBit() throws {
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [2, 2], block: .plain, seed: 3)
+        let model = MismatchModel(network: net, cells: AssumedCellTopology(family: .shiftTanh2), mismatch: try Fixtures.sky130())
+        let chip = model.draw(seed: 9, index: 2)
+        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: 20)
+        let inputs = (0..<7).map { k in (0..<3).map { j in sin(Double(3 * k + j)) } }
+        let batched = try integrator.outputs(inputs: inputs, mismatch: chip)
+        let single = try inputs.map { try integrator.outputs(inputs: [$0], mismatch: chip)[0] }
+        #expect(batched == single)
+    }
+}
+
+@Suite struct FastTanhTests {
+    @Test func fastTanhMatchesTheCLibrary() {
+        var worst = 0.0
+        var x = -25.0
+        while x <= 25 {
+            worst = max(worst, abs(fastTanh(x) - tanh(x)))
+            x += 0.000_731
+        }
+        for x in [0.0, -0.0, 1e-300, -1e-12, 18.99, 19.01, 40, -40, 710, -1e308] {
+            worst = max(worst, abs(fastTanh(x) - tanh(x)))
+        }
+        #expect(worst < 4e-16, "largest |fastTanh − tanh| = \(worst)")
+    }
+}
