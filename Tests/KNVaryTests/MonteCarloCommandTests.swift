@@ -113,4 +113,27 @@ import Testing
         #expect(r.status != 0)
         #expect(r.stderr.contains("different run"))
     }
+
+    @Test func slurmFlowRunsShardsAndMergesLocally() throws {
+        let whole = try run(common("single.json"))
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let out = folder.appendingPathComponent("slurm")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [SharedData.repositoryRoot.appendingPathComponent("flows/slurm-mc.sh").path, "--local",
+                       model.path, "400", "7", "4", out.path, "--",
+                       "--steps", "16", "--input-count", "48", "--spec", "max-error<=0.05"]
+        var env = ProcessInfo.processInfo.environment
+        env["KN_MAP"] = SharedData.knMapBinary.path
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("mc.json")) == read("single.json"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("mc-yield.svg").path))
+    }
 }
