@@ -11,17 +11,38 @@ public struct PelgromPair: Codable, Hashable, Sendable {
     public var aBetaPercentUm: Double
     /// Where the numbers come from.
     public var source: String
+    /// Coefficients measured at particular sizes (W, L in µm); a device of exactly such a size uses them
+    /// (sky130's nfet does not follow one Pelgrom line across sizes).
+    public var perGeometry: [GeometryCoefficients]
 
-    public init(aVTmVum: Double, aBetaPercentUm: Double, source: String) {
+    public struct GeometryCoefficients: Codable, Hashable, Sendable {
+        public var widthUm: Double, lengthUm: Double, aVTmVum: Double, aBetaPercentUm: Double
+        public init(widthUm: Double, lengthUm: Double, aVTmVum: Double, aBetaPercentUm: Double) {
+            self.widthUm = widthUm; self.lengthUm = lengthUm; self.aVTmVum = aVTmVum; self.aBetaPercentUm = aBetaPercentUm
+        }
+    }
+
+    public init(aVTmVum: Double, aBetaPercentUm: Double, source: String, perGeometry: [GeometryCoefficients] = []) {
         self.aVTmVum = aVTmVum
         self.aBetaPercentUm = aBetaPercentUm
         self.source = source
+        self.perGeometry = perGeometry
     }
 
-    /// σ of one device's ΔVT (volts) and Δβ/β at gate area `area` µm².
-    public func deviceSigma(areaUm2 area: Double) -> (vt: Double, beta: Double) {
-        let k = 1 / (2 * area).squareRoot()
-        return (aVTmVum * 1e-3 * k, aBetaPercentUm * 1e-2 * k)
+    /// The coefficients for a W × L device: the per-size measurement when there is one for exactly that size,
+    /// else the pooled fit.
+    public func coefficients(widthUm w: Double, lengthUm l: Double) -> (aVT: Double, aBeta: Double) {
+        if let g = perGeometry.first(where: { abs($0.widthUm - w) < 1e-9 && abs($0.lengthUm - l) < 1e-9 }) {
+            return (g.aVTmVum, g.aBetaPercentUm)
+        }
+        return (aVTmVum, aBetaPercentUm)
+    }
+
+    /// σ of one device's ΔVT (volts) and Δβ/β for a W × L device (µm).
+    public func deviceSigma(widthUm w: Double, lengthUm l: Double) -> (vt: Double, beta: Double) {
+        let c = coefficients(widthUm: w, lengthUm: l)
+        let k = 1 / (2 * w * l).squareRoot()
+        return (c.aVT * 1e-3 * k, c.aBeta * 1e-2 * k)
     }
 }
 
@@ -44,7 +65,10 @@ public struct ProcessMismatch: Codable, Hashable, Sendable {
             let d = try description.device(polarity: polarity)
             if let c = d.characterizedMismatch {
                 return PelgromPair(aVTmVum: c.aVT.value, aBetaPercentUm: c.aBeta.value,
-                                   source: "\(description.name) \(d.id): characterized (\(c.simulator), \(c.corner), \(c.pairsPerGeometry) pairs × \(c.geometries) sizes)")
+                                   source: "\(description.name) \(d.id): characterized (\(c.simulator), \(c.corner), \(c.pairsPerGeometry) pairs × \(c.geometries) sizes; per-size values where a device has a characterized size)",
+                                   perGeometry: c.perGeometry.map {
+                                       .init(widthUm: $0.widthUm, lengthUm: $0.lengthUm, aVTmVum: $0.aVT, aBetaPercentUm: $0.aBeta)
+                                   })
             }
             return PelgromPair(aVTmVum: d.modelMismatch.aVTmVum, aBetaPercentUm: d.modelMismatch.aBetaPercentUm ?? 0,
                                source: "\(description.name) \(d.id): model-file coefficients (not characterized)")
@@ -79,6 +103,9 @@ public struct MismatchModel: Sendable {
     public let global: GlobalShift
     /// Scales every σ (1 = the process; 0 = nominal). Used for sensitivity sweeps.
     public let scale: Double
+    /// The effective parameters that vary (the others are drawn but held at zero, so a run restricted to some
+    /// components sees the same draws for them as a full run): to find which mismatch dominates.
+    public let components: Set<EffectiveParameter>
     /// Per layer: for every edge, a flat list of (σ_vt, σ_β, offsetV, offsetB, gainV, gainB, ampV, ampB, copyV, copyB)
     /// per device.
     let terms: [[[DeviceTerm]]]
@@ -90,7 +117,9 @@ public struct MismatchModel: Sendable {
     }
 
     public init(network: Network, cells: EdgeCellProvider, mismatch: ProcessMismatch,
-                global: GlobalShift = GlobalShift(), scale: Double = 1) {
+                global: GlobalShift = GlobalShift(), scale: Double = 1,
+                components: Set<EffectiveParameter> = Set(EffectiveParameter.allCases)) {
+        self.components = components
         self.mismatch = mismatch
         self.provenance = cells.provenance
         self.global = global
@@ -102,7 +131,7 @@ public struct MismatchModel: Sendable {
             for e in 0..<layer.edgeCount {
                 let cell = cells.cell(layer: l, edge: e)
                 layerTerms.append(cell.devices.map { d in
-                    let sig = mismatch.pair(d.type).deviceSigma(areaUm2: d.areaUm2)
+                    let sig = mismatch.pair(d.type).deviceSigma(widthUm: d.widthUm, lengthUm: d.lengthUm)
                     var s = [Double](repeating: 0, count: 8)
                     for x in d.sensitivities {
                         let k = EffectiveParameter.allCases.firstIndex(of: x.parameter)!
@@ -160,7 +189,10 @@ public struct MismatchModel: Sendable {
                     a += t.s[4] * dv + t.s[5] * db
                     c += t.s[6] * dv + t.s[7] * db
                 }
-                dev.offset[e] = o; dev.gain[e] = g; dev.amplitude[e] = a; dev.copy[e] = c
+                dev.offset[e] = components.contains(.offset) ? o : 0
+                dev.gain[e] = components.contains(.gain) ? g : 0
+                dev.amplitude[e] = components.contains(.amplitude) ? a : 0
+                dev.copy[e] = components.contains(.copy) ? c : 0
             }
             layers.append(dev)
         }
@@ -186,6 +218,17 @@ public struct MismatchInstance: Hashable, Sendable {
     public var layers: [EdgeDeviations]
 
     public init(layers: [EdgeDeviations]) { self.layers = layers }
+
+    /// The mirrored chip: every deviation negated (an antithetic sample: it cancels the part of a sampled
+    /// gradient that is linear in the deviations).
+    public var negated: MismatchInstance {
+        MismatchInstance(layers: layers.map { d in
+            var n = d
+            n.offset = d.offset.map { -$0 }; n.gain = d.gain.map { -$0 }
+            n.amplitude = d.amplitude.map { -$0 }; n.copy = d.copy.map { -$0 }
+            return n
+        })
+    }
 
     /// No mismatch at all.
     public static func nominal(_ network: Network) -> MismatchInstance {

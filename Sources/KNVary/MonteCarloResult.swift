@@ -87,6 +87,8 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     public var mismatchSource: [String]
     public var cells: String
     public var sigmaScale: Double
+    /// The effective parameters that varied.
+    public var components: [EffectiveParameter]
     public var global: GlobalShift
     public var noise: NoiseModel?
     public var spec: [SpecCondition]
@@ -97,7 +99,7 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     public var nominalPoints: [[Double]]?
     public var chipZeroPoints: [[Double]]?
 
-    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, global: GlobalShift, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
+    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, components: [EffectiveParameter], global: GlobalShift, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
         self.model = model
         self.modelDigest = modelDigest
         self.samples = samples
@@ -111,6 +113,7 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
         self.mismatchSource = mismatchSource
         self.cells = cells
         self.sigmaScale = sigmaScale
+        self.components = components
         self.global = global
         self.noise = noise
         self.spec = spec

@@ -14,6 +14,11 @@ public struct RetrainOptions: Codable, Hashable, Sendable {
     /// Weight of the nominal (mismatch-free) loss next to the mean loss over the chips.
     public var nominalWeight = 1.0
     public var seed: UInt64 = 1
+    /// Also train on each chip's mirrored deviations (antithetic pairs), which removes most of the sampling
+    /// noise of the gradient.
+    public var antithetic = true
+    /// Cosine decay of the learning rate to `learningRate · finalLearningRateFraction`.
+    public var finalLearningRateFraction = 0.1
 
     public init() {}
 }
@@ -109,20 +114,29 @@ public struct Retrainer: Sendable {
         var theta = original.layers.map(\.parameters.values)
         var m = theta.map { [Double](repeating: 0, count: $0.count) }, v = m
         let b1 = 0.9, b2 = 0.999, eps = 1e-8
-        let chipCount = options.chipsPerStep
+        let chipCount = options.chipsPerStep * (options.antithetic ? 2 : 1)
         let weights = [Double](repeating: 1 / Double(max(chipCount, 1)), count: chipCount) + [options.nominalWeight]
         for step in 0..<options.iterations {
             var rng = MismatchModel.generator(seed: options.seed ^ 0x5245_5452_4149_4E00, index: step)
-            let chips: [MismatchInstance?] = (0..<chipCount).map { _ in mismatch.draw(using: &rng) } + [nil]
+            var chips = [MismatchInstance?]()
+            for _ in 0..<options.chipsPerStep {
+                let m = mismatch.draw(using: &rng)
+                chips.append(m)
+                if options.antithetic { chips.append(m.negated) }
+            }
+            chips.append(nil)
             let batch = (0..<min(options.inputsPerStep, inputs.count)).map { _ in Int(rng.next() % UInt64(inputs.count)) }
             let (l, g) = try lossAndGradient(parameters: theta, chips: chips, weights: weights, batch: batch)
             let t = Double(step + 1)
+            let fraction = options.iterations > 1 ? Double(step) / Double(options.iterations - 1) : 0
+            let f = options.finalLearningRateFraction
+            let lr = options.learningRate * (f + (1 - f) * 0.5 * (1 + cos(Double.pi * fraction)))
             for a in theta.indices {
                 for k in theta[a].indices {
                     m[a][k] = b1 * m[a][k] + (1 - b1) * g[a][k]
                     v[a][k] = b2 * v[a][k] + (1 - b2) * g[a][k] * g[a][k]
                     let mh = m[a][k] / (1 - pow(b1, t)), vh = v[a][k] / (1 - pow(b2, t))
-                    theta[a][k] -= options.learningRate * mh / (vh.squareRoot() + eps)
+                    theta[a][k] -= lr * mh / (vh.squareRoot() + eps)
                 }
             }
             progress(step, l)

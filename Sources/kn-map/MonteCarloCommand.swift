@@ -56,6 +56,9 @@ struct VariationOptions: ParsableArguments {
     @Option(help: "A global shift added to every edge: offset=X,gain=X,amplitude=X,copy=X (a corner, given by you; corners are not derived from the foundry models yet).")
     var global: String?
 
+    @Option(help: "Vary only these effective parameters (comma-separated: offset, gain, amplitude, copy), to see which mismatch dominates.")
+    var components = "offset,gain,amplitude,copy"
+
     @Option(help: "RK4 steps per model time unit (default: calibrated against the exact solution with --tolerance).")
     var steps: Int?
 
@@ -74,6 +77,18 @@ struct VariationOptions: ParsableArguments {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if temperature <= -273.15 { throw ValidationError("--temperature is below absolute zero") }
         _ = try globalShift()
+        _ = try componentSet()
+    }
+
+    func componentSet() throws -> Set<EffectiveParameter> {
+        var set = Set<EffectiveParameter>()
+        for c in components.split(separator: ",") {
+            guard let p = EffectiveParameter(rawValue: String(c)) else {
+                throw ValidationError("--components: unknown '\(c)'; use offset, gain, amplitude, copy")
+            }
+            set.insert(p)
+        }
+        return set
     }
 
     func globalShift() throws -> GlobalShift {
@@ -101,7 +116,8 @@ struct VariationOptions: ParsableArguments {
 
     func mismatchModel(_ network: Network) throws -> MismatchModel {
         let cells = AssumedCellTopology(family: network.family, voltsPerUnit: alpha, temperatureKelvin: temperature + 273.15)
-        return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(), scale: sigmaScale)
+        return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(), scale: sigmaScale,
+                             components: try componentSet())
     }
 
     /// The integrator at --steps, or calibrated on up to 16 of `inputs`.
@@ -233,7 +249,7 @@ struct MonteCarloRun: ParsableCommand {
             inputs: inputName, inputsDigest: inputDigest, inputCount: inputs.count, stepsPerUnit: integrator.stepsPerUnit,
             integratorDeviation: deviation, process: mismatch.mismatch.process,
             mismatchSource: [mismatch.mismatch.nmos.source, mismatch.mismatch.pmos.source], cells: mismatch.provenance,
-            sigmaScale: variation.sigmaScale, global: try variation.globalShift(), noise: noiseModel, spec: conditions,
+            sigmaScale: variation.sigmaScale, components: EffectiveParameter.allCases.filter { mismatch.components.contains($0) }, global: try variation.globalShift(), noise: noiseModel, spec: conditions,
             labelled: labels != nil, nominalAccuracy: runner.nominalAccuracy, nominalPoints: points, chipZeroPoints: chipZero)
         let shardValue = try shard.map { try Shard(parsing: $0) }
         let indices = shardValue?.indices(samples: samples) ?? 0..<samples

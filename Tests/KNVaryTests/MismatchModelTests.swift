@@ -11,9 +11,10 @@ import Testing
         let process = try Fixtures.sky130()
         let cells = AssumedCellTopology(family: .shiftTanh2)
         let model = MismatchModel(network: net, cells: cells, mismatch: process)
+        // pdk/sky130.xml characterizes the nfet at 4 × 2 µm: A_VT 4.84 mV·µm, A_β 1.011 %·µm.
         let area = 4.0 * 2.0
-        let sVT = process.nmos.aVTmVum * 1e-3 / (2 * area).squareRoot()
-        let sB = process.nmos.aBetaPercentUm * 1e-2 / (2 * area).squareRoot()
+        let sVT = 4.84 * 1e-3 / (2 * area).squareRoot()
+        let sB = 1.011 * 1e-2 / (2 * area).squareRoot()
         let nUT = 1.3 * 1.380649e-23 * 300.15 / 1.602176634e-19
         let expected = (2 * pow(sVT / (2 * nUT), 2) + 2 * pow(0.5 * sB, 2)).squareRoot()
         let sigma = model.sigma(layer: 0, edge: 0)[.offset]!
@@ -43,10 +44,13 @@ import Testing
         let process = try Fixtures.sky130()
         let model = MismatchModel(network: net, cells: AssumedCellTopology(family: .shiftTanh2, mirrorGmOverId: 12), mismatch: process)
         func dev(_ p: PelgromPair) -> Double {
-            let s = p.deviceSigma(areaUm2: 32)
+            let s = p.deviceSigma(widthUm: 8, lengthUm: 4)
             return pow(12 * s.vt, 2) + pow(s.beta, 2)
         }
         let expected = (2 * dev(process.nmos) + 2 * dev(process.pmos)).squareRoot()
         #expect(abs(model.sigma(layer: 0, edge: 0)[.copy]! - expected) < 1e-12)
+        // The 8 × 4 µm nfet uses its per-size coefficient (10.68 mV·µm in pdk/sky130.xml), not the pooled 6.94.
+        #expect(abs(process.nmos.coefficients(widthUm: 8, lengthUm: 4).aVT - 10.68) < 1e-9)
+        #expect(abs(process.nmos.coefficients(widthUm: 2, lengthUm: 4).aVT - process.nmos.aVTmVum) < 1e-12)
     }
 }
