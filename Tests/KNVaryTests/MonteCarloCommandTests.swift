@@ -68,6 +68,7 @@ import Testing
         let resumed = try run(common("part.json") + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming: "))
+        #expect(!resumed.stderr.contains("\r"), "no progress bar when standard error is not a terminal")
         #expect(try read("part.json") == read("full.json"))
         #expect(try read("part.csv") == read("full.csv"))
         #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
