@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
-        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map"]),
+        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit"]),
     ]
 )
