@@ -52,10 +52,10 @@ let package = Package(
         // emit: Verilog-A and SPICE writers, simulator flows and rawfiles.
         .target(name: "KNEmit", dependencies: ["KNModel", "KNSimulate"], resources: []),
         // vary: mismatch, noise and Monte Carlo.
-        .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate"]),
+        .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate", "KNProcess"]),
 
         .executableTarget(name: "kn-map", dependencies: [
-            "KNModel", "KNImport", "KNSimulate", "KNProcess", "KNEmit",
+            "KNModel", "KNImport", "KNSimulate", "KNProcess", "KNEmit", "KNVary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
+        .testTarget(name: "KNVaryTests", dependencies: ["KNTestSupport", "KNVary", "KNImport", "KNSimulate", "KNModel"]),
         .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit"]),
     ]
 )

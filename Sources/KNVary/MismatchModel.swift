@@ -1,0 +1,194 @@
+import Foundation
+import KNModel
+import KNProcess
+
+/// Pelgrom coefficients of one device type: for a pair of devices of gate area W·L,
+/// σ(ΔVT) = A_VT/√(WL) and σ(Δβ/β) = A_β/√(WL); a single device deviates by 1/√2 of that.
+public struct PelgromPair: Codable, Hashable, Sendable {
+    /// A_VT in mV·µm.
+    public var aVTmVum: Double
+    /// A_β in %·µm.
+    public var aBetaPercentUm: Double
+    /// Where the numbers come from.
+    public var source: String
+
+    public init(aVTmVum: Double, aBetaPercentUm: Double, source: String) {
+        self.aVTmVum = aVTmVum
+        self.aBetaPercentUm = aBetaPercentUm
+        self.source = source
+    }
+
+    /// σ of one device's ΔVT (volts) and Δβ/β at gate area `area` µm².
+    public func deviceSigma(areaUm2 area: Double) -> (vt: Double, beta: Double) {
+        let k = 1 / (2 * area).squareRoot()
+        return (aVTmVum * 1e-3 * k, aBetaPercentUm * 1e-2 * k)
+    }
+}
+
+/// The mismatch coefficients of a process for NMOS and PMOS devices.
+public struct ProcessMismatch: Codable, Hashable, Sendable {
+    public var process: String
+    public var nmos: PelgromPair
+    public var pmos: PelgromPair
+
+    public init(process: String, nmos: PelgromPair, pmos: PelgromPair) {
+        self.process = process
+        self.nmos = nmos
+        self.pmos = pmos
+    }
+
+    /// The measured (characterized) coefficients of the process description when it has them, else the model
+    /// file's own coefficients.
+    public init(_ description: ProcessDescription) throws {
+        func pair(_ polarity: Polarity) throws -> PelgromPair {
+            let d = try description.device(polarity: polarity)
+            if let c = d.characterizedMismatch {
+                return PelgromPair(aVTmVum: c.aVT.value, aBetaPercentUm: c.aBeta.value,
+                                   source: "\(description.name) \(d.id): characterized (\(c.simulator), \(c.corner), \(c.pairsPerGeometry) pairs × \(c.geometries) sizes)")
+            }
+            return PelgromPair(aVTmVum: d.modelMismatch.aVTmVum, aBetaPercentUm: d.modelMismatch.aBetaPercentUm ?? 0,
+                               source: "\(description.name) \(d.id): model-file coefficients (not characterized)")
+        }
+        self.init(process: description.name, nmos: try pair(.n), pmos: try pair(.p))
+    }
+
+    public func pair(_ type: DeviceType) -> PelgromPair { type == .nmos ? nmos : pmos }
+
+    /// Reads the coefficients of the process description `pdk/<name>.xml` at `file`.
+    public static func load(processFile file: URL) throws -> ProcessMismatch {
+        try ProcessMismatch(ProcessDescription.load(contentsOf: file))
+    }
+}
+
+/// A global shift of every edge's effective parameters (a process corner or a temperature offset), added to the
+/// local mismatch. The toolkit does not derive corner shifts from the foundry corners yet: they are given by
+/// the user (`--global offset=…,gain=…,amplitude=…,copy=…`) and reported as such.
+public struct GlobalShift: Codable, Hashable, Sendable {
+    public var offset = 0.0, gain = 0.0, amplitude = 0.0, copy = 0.0
+    public init(offset: Double = 0, gain: Double = 0, amplitude: Double = 0, copy: Double = 0) {
+        self.offset = offset; self.gain = gain; self.amplitude = amplitude; self.copy = copy
+    }
+    public var isZero: Bool { offset == 0 && gain == 0 && amplitude == 0 && copy == 0 }
+}
+
+/// Per layer, per edge: the σ of each device's ΔVT and Δβ/β, and the linear map from the device deviations to
+/// the effective parameters. Drawing a sample draws every device and propagates it.
+public struct MismatchModel: Sendable {
+    public let mismatch: ProcessMismatch
+    public let provenance: String
+    public let global: GlobalShift
+    /// Scales every σ (1 = the process; 0 = nominal). Used for sensitivity sweeps.
+    public let scale: Double
+    /// Per layer: for every edge, a flat list of (σ_vt, σ_β, offsetV, offsetB, gainV, gainB, ampV, ampB, copyV, copyB)
+    /// per device.
+    let terms: [[[DeviceTerm]]]
+    let edgeCounts: [Int]
+
+    struct DeviceTerm: Sendable {
+        var sigmaVT: Double, sigmaBeta: Double
+        var s: [Double]  // 8 sensitivities: (offset, gain, amplitude, copy) × (perVolt, perRelativeBeta)
+    }
+
+    public init(network: Network, cells: EdgeCellProvider, mismatch: ProcessMismatch,
+                global: GlobalShift = GlobalShift(), scale: Double = 1) {
+        self.mismatch = mismatch
+        self.provenance = cells.provenance
+        self.global = global
+        self.scale = scale
+        var terms = [[[DeviceTerm]]]()
+        for (l, layer) in network.layers.enumerated() {
+            var layerTerms = [[DeviceTerm]]()
+            layerTerms.reserveCapacity(layer.edgeCount)
+            for e in 0..<layer.edgeCount {
+                let cell = cells.cell(layer: l, edge: e)
+                layerTerms.append(cell.devices.map { d in
+                    let sig = mismatch.pair(d.type).deviceSigma(areaUm2: d.areaUm2)
+                    var s = [Double](repeating: 0, count: 8)
+                    for x in d.sensitivities {
+                        let k = EffectiveParameter.allCases.firstIndex(of: x.parameter)!
+                        s[2 * k] += x.perVolt
+                        s[2 * k + 1] += x.perRelativeBeta
+                    }
+                    return DeviceTerm(sigmaVT: sig.vt, sigmaBeta: sig.beta, s: s)
+                })
+            }
+            terms.append(layerTerms)
+        }
+        self.terms = terms
+        self.edgeCounts = network.layers.map(\.edgeCount)
+    }
+
+    /// The standard deviation of each effective parameter of edge `e` of layer `l` (devices independent).
+    public func sigma(layer l: Int, edge e: Int) -> [EffectiveParameter: Double] {
+        var out = [EffectiveParameter: Double]()
+        for (k, p) in EffectiveParameter.allCases.enumerated() {
+            var v = 0.0
+            for t in terms[l][e] {
+                v += pow(t.s[2 * k] * t.sigmaVT, 2) + pow(t.s[2 * k + 1] * t.sigmaBeta, 2)
+            }
+            out[p] = scale * v.squareRoot()
+        }
+        return out
+    }
+
+    /// The generator of sample `index`: it depends only on (seed, index), so any subset of samples, in any
+    /// order, on any machine, draws the same values.
+    public static func generator(seed: UInt64, index: Int) -> SeededGenerator {
+        var z = seed ^ 0x6B4E_5641_5259_0001
+        z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return SeededGenerator(seed: z &+ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Draws the mismatch of sample `index`: every device of every edge in layer and edge order.
+    public func draw(seed: UInt64, index: Int) -> MismatchInstance {
+        var rng = Self.generator(seed: seed, index: index)
+        return draw(using: &rng)
+    }
+
+    /// Draws one mismatch instance from `rng`.
+    public func draw(using rng: inout SeededGenerator) -> MismatchInstance {
+        var layers = [EdgeDeviations]()
+        for (l, layerTerms) in terms.enumerated() {
+            var dev = EdgeDeviations(count: edgeCounts[l])
+            for (e, devices) in layerTerms.enumerated() {
+                var o = global.offset, g = global.gain, a = global.amplitude, c = global.copy
+                for t in devices {
+                    let dv = scale * t.sigmaVT * rng.nextNormal()
+                    let db = scale * t.sigmaBeta * rng.nextNormal()
+                    o += t.s[0] * dv + t.s[1] * db
+                    g += t.s[2] * dv + t.s[3] * db
+                    a += t.s[4] * dv + t.s[5] * db
+                    c += t.s[6] * dv + t.s[7] * db
+                }
+                dev.offset[e] = o; dev.gain[e] = g; dev.amplitude[e] = a; dev.copy[e] = c
+            }
+            layers.append(dev)
+        }
+        return MismatchInstance(layers: layers)
+    }
+}
+
+/// The effective-parameter deviations of every edge of one layer.
+public struct EdgeDeviations: Hashable, Sendable {
+    public var offset: [Double]
+    public var gain: [Double]
+    public var amplitude: [Double]
+    public var copy: [Double]
+
+    public init(count: Int) {
+        offset = [Double](repeating: 0, count: count)
+        gain = offset; amplitude = offset; copy = offset
+    }
+}
+
+/// One Monte Carlo sample of the whole network's mismatch (one chip).
+public struct MismatchInstance: Hashable, Sendable {
+    public var layers: [EdgeDeviations]
+
+    public init(layers: [EdgeDeviations]) { self.layers = layers }
+
+    /// No mismatch at all.
+    public static func nominal(_ network: Network) -> MismatchInstance {
+        MismatchInstance(layers: network.layers.map { EdgeDeviations(count: $0.edgeCount) })
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import KNModel
+import KNSimulate
+
+/// Settings of variation-aware retraining.
+public struct RetrainOptions: Codable, Hashable, Sendable {
+    /// Adam steps.
+    public var iterations = 200
+    /// Mismatch samples (chips) per step.
+    public var chipsPerStep = 6
+    /// Inputs per step (drawn from the training inputs).
+    public var inputsPerStep = 64
+    public var learningRate = 2e-3
+    /// Weight of the nominal (mismatch-free) loss next to the mean loss over the chips.
+    public var nominalWeight = 1.0
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+/// What the retraining fits.
+public enum RetrainObjective: Sendable {
+    /// Match the original network's nominal read-out on the inputs (squared error): for networks without labelled data.
+    case distillation
+    /// Softmax cross-entropy of the read-out (as logits) against the labels.
+    case classification(labels: [Int])
+}
+
+/// Fine-tunes a network's parameters under sampled mismatch: each Adam step averages the loss over fresh chips
+/// (from the ``MismatchModel``) and adds the nominal loss, with gradients from the discrete adjoint of the
+/// fixed-step integrator.
+public struct Retrainer: Sendable {
+    public let original: Network
+    public let stepsPerUnit: Int
+    public let mismatch: MismatchModel
+    public let inputs: [[Double]]
+    public let objective: RetrainObjective
+    public let options: RetrainOptions
+    /// The original network's nominal read-out of every input (the distillation target).
+    public let targets: [[Double]]
+
+    public init(network: Network, stepsPerUnit: Int, mismatch: MismatchModel, inputs: [[Double]],
+                objective: RetrainObjective, options: RetrainOptions) throws {
+        guard !inputs.isEmpty else { throw VaryError.invalid("retrain inputs", "no training inputs; give --data or --samples") }
+        if case .classification(let labels) = objective, labels.count != inputs.count {
+            throw VaryError.invalid("--labels", "has \(labels.count) labels for \(inputs.count) data rows; give one label per row")
+        }
+        original = network
+        self.stepsPerUnit = stepsPerUnit
+        self.mismatch = mismatch
+        self.inputs = inputs
+        self.objective = objective
+        self.options = options
+        targets = try FixedStepIntegrator(network: network, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+    }
+
+    /// The loss of read-out `y` for input `k` and its gradient.
+    func loss(_ y: [Double], _ k: Int) -> (value: Double, gradient: [Double]) {
+        switch objective {
+        case .distillation:
+            let t = targets[k]
+            var v = 0.0, g = [Double](repeating: 0, count: y.count)
+            for j in y.indices { let d = y[j] - t[j]; v += d * d; g[j] = 2 * d }
+            return (v, g)
+        case .classification(let labels):
+            let m = y.max() ?? 0
+            let e = y.map { exp($0 - m) }
+            let z = e.reduce(0, +)
+            var g = e.map { $0 / z }
+            let label = labels[k]
+            let v = -log(max(g[label], 1e-300))
+            g[label] -= 1
+            return (v, g)
+        }
+    }
+
+    /// The network with `values` as its parameters (per layer, row-major), rounded to each layer's stored precision.
+    func network(with values: [[Double]]) -> Network {
+        var net = original
+        for l in net.layers.indices {
+            var v = values[l]
+            if net.layers[l].parameters.precision == .float32 { v = v.map { Double(Float($0)) } }
+            net.layers[l].parameters.values = v
+        }
+        return net
+    }
+
+    /// The mean loss and gradient over `chips` (nil = nominal) and the inputs `batch`, in parallel.
+    public func lossAndGradient(parameters values: [[Double]], chips: [MismatchInstance?], weights: [Double],
+                                batch: [Int]) throws -> (loss: Double, gradient: [[Double]]) {
+        let integrator = try FixedStepIntegrator(network: network(with: values), stepsPerUnit: stepsPerUnit)
+        let jobs = chips.count * batch.count
+        let sums = GradientSums(shape: values.map(\.count))
+        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+            let c = j / batch.count, k = batch[j % batch.count]
+            do {
+                let r = try integrator.gradient(input: inputs[k], mismatch: chips[c]) { self.loss($0, k) }
+                sums.add(r.loss, r.gradient, weight: weights[c] / Double(batch.count))
+            } catch {
+                sums.fail(error)
+            }
+        }
+        if let e = sums.error { throw e }
+        return (sums.loss, sums.gradient)
+    }
+
+    /// Runs the Adam iterations. `progress(step, loss)` is called after each step.
+    public func run(progress: (Int, Double) -> Void = { _, _ in }) throws -> Network {
+        var theta = original.layers.map(\.parameters.values)
+        var m = theta.map { [Double](repeating: 0, count: $0.count) }, v = m
+        let b1 = 0.9, b2 = 0.999, eps = 1e-8
+        let chipCount = options.chipsPerStep
+        let weights = [Double](repeating: 1 / Double(max(chipCount, 1)), count: chipCount) + [options.nominalWeight]
+        for step in 0..<options.iterations {
+            var rng = MismatchModel.generator(seed: options.seed ^ 0x5245_5452_4149_4E00, index: step)
+            let chips: [MismatchInstance?] = (0..<chipCount).map { _ in mismatch.draw(using: &rng) } + [nil]
+            let batch = (0..<min(options.inputsPerStep, inputs.count)).map { _ in Int(rng.next() % UInt64(inputs.count)) }
+            let (l, g) = try lossAndGradient(parameters: theta, chips: chips, weights: weights, batch: batch)
+            let t = Double(step + 1)
+            for a in theta.indices {
+                for k in theta[a].indices {
+                    m[a][k] = b1 * m[a][k] + (1 - b1) * g[a][k]
+                    v[a][k] = b2 * v[a][k] + (1 - b2) * g[a][k] * g[a][k]
+                    let mh = m[a][k] / (1 - pow(b1, t)), vh = v[a][k] / (1 - pow(b2, t))
+                    theta[a][k] -= options.learningRate * mh / (vh.squareRoot() + eps)
+                }
+            }
+            progress(step, l)
+        }
+        return network(with: theta)
+    }
+}
+
+/// Before/after numbers of a retraining, on fresh chips.
+public struct RetrainEvaluation: Codable, Hashable, Sendable {
+    public var chips: Int
+    public var inputs: Int
+    /// Mean over chips and inputs of |y_chip − y_original,nominal| for the original network.
+    public var originalMeanError: Double
+    /// The same for the retrained network (against the original's nominal read-out).
+    public var retrainedMeanError: Double
+    /// Largest |y_retrained,nominal − y_original,nominal| over the inputs and read-out values.
+    public var nominalShift: Double
+    public var reduction: Double { 1 - retrainedMeanError / originalMeanError }
+
+    /// Evaluates both networks on `chips` fresh chips drawn with `seed` (independent of the training draws).
+    public static func measure(original: Network, retrained: Network, stepsPerUnit: Int, mismatch: MismatchModel,
+                               inputs: [[Double]], chips: Int, seed: UInt64) throws -> RetrainEvaluation {
+        let a = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit)
+        let b = try FixedStepIntegrator(network: retrained, stepsPerUnit: stepsPerUnit)
+        let target = try a.outputs(inputs: inputs, mismatch: nil)
+        let shifted = try b.outputs(inputs: inputs, mismatch: nil)
+        var shift = 0.0
+        for (x, y) in zip(target, shifted) { for (p, q) in zip(x, y) { shift = max(shift, abs(p - q)) } }
+        let sums = GradientSums(shape: [2])
+        DispatchQueue.concurrentPerform(iterations: chips) { c in
+            let m = mismatch.draw(seed: seed, index: c)
+            do {
+                let ya = try a.outputs(inputs: inputs, mismatch: m)
+                let yb = try b.outputs(inputs: inputs, mismatch: m)
+                sums.add(0, [[meanDistance(ya, target), meanDistance(yb, target)]], weight: 1 / Double(chips))
+            } catch { sums.fail(error) }
+        }
+        if let e = sums.error { throw e }
+        let g = sums.gradient[0]
+        return RetrainEvaluation(chips: chips, inputs: inputs.count, originalMeanError: g[0], retrainedMeanError: g[1],
+                                 nominalShift: shift)
+    }
+}
+
+func meanDistance(_ a: [[Double]], _ b: [[Double]]) -> Double {
+    var s = 0.0
+    for (x, y) in zip(a, b) {
+        var d = 0.0
+        for (p, q) in zip(x, y) { d += (p - q) * (p - q) }
+        s += d.squareRoot()
+    }
+    return s / Double(max(a.count, 1))
+}
+
+/// Thread-safe accumulation of weighted losses and gradients.
+final class GradientSums: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var loss = 0.0
+    private(set) var gradient: [[Double]]
+    private(set) var error: Error?
+
+    init(shape: [Int]) { gradient = shape.map { [Double](repeating: 0, count: $0) } }
+
+    func add(_ l: Double, _ g: [[Double]], weight: Double) {
+        lock.lock(); defer { lock.unlock() }
+        loss += weight * l
+        for a in g.indices { for k in g[a].indices { gradient[a][k] += weight * g[a][k] } }
+    }
+
+    func fail(_ e: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if error == nil { error = e }
+    }
+}

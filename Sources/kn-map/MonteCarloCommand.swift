@@ -1,0 +1,342 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import KNModel
+import KNSimulate
+import KNVary
+
+struct MonteCarloCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mc",
+        abstract: "Monte Carlo over transistor mismatch (and optionally noise): output error, yield, accuracy.",
+        discussion: """
+        Each sample is one chip: every edge's offset, gain, amplitude and src/des copy mismatch is drawn from
+        Pelgrom's law (pdk/<name>.xml: σ(ΔVT) = A_VT/√(WL), σ(Δβ/β) = A_β/√(WL)) through the sensitivities of
+        the edge's cell. Until the mapper sizes real cells, the cells are an ASSUMED default topology (input pair,
+        degeneration, tail and two output mirrors with fixed W × L); every report says so. Sample i depends only
+        on (--seed, i): shards merge exactly, and a killed run continues with --resume.
+
+        The network is integrated with fixed-step RK4, the step chosen so that the nominal read-out is within
+        --tolerance of the exact solution (or --steps per unit time). Metrics per chip: mean, rms and max of
+        |y_chip − y_nominal| over the inputs; accuracy with --data/--labels; energy distance to the nominal points
+        for networks with 2-D read-outs (generation). Writes OUT.json, OUT.csv and OUT-*.svg.
+
+        Examples:
+          kn-map mc twomoon.knm --samples 1000 --seed 1 -o mc/twomoon.json
+          kn-map mc twomoon.knm --samples 1000 --seed 1 --spec max-error<=0.1 --noise -o mc/twomoon.json
+          kn-map mc mnist.knm --samples 50 --data t10k-images-idx3-ubyte --labels t10k-labels-idx1-ubyte -o mc/mnist.json
+          kn-map mc twomoon.knm --samples 1000 --seed 1 --shard 3/8 -o mc/shard-3.json
+          kn-map mc merge mc/shard-*.json -o mc/twomoon.json
+        """,
+        subcommands: [MonteCarloRun.self, MonteCarloMerge.self],
+        defaultSubcommand: MonteCarloRun.self
+    )
+}
+
+/// The chip and mismatch settings that `mc` and `retrain` share.
+struct VariationOptions: ParsableArguments {
+    @Option(help: "Process description pdk/<name>.xml with the Pelgrom coefficients.")
+    var pdk = "sky130"
+
+    @Option(help: "Volts per model unit α (DESIGN.md §3).")
+    var alpha = 0.03
+
+    @Option(help: "Amperes per model unit β.")
+    var beta = 100e-9
+
+    @Option(name: .customLong("node-capacitance"), help: "Node capacitance C in farads.")
+    var nodeCapacitance = 1e-12
+
+    @Option(help: "Chip temperature in °C (sets U_T in the cell sensitivities and kT in the noise).")
+    var temperature = 27.0
+
+    @Option(help: "Scale every mismatch σ (1 = the process).")
+    var sigmaScale = 1.0
+
+    @Option(help: "A global shift added to every edge: offset=X,gain=X,amplitude=X,copy=X (a corner, given by you; corners are not derived from the foundry models yet).")
+    var global: String?
+
+    @Option(help: "RK4 steps per model time unit (default: calibrated against the exact solution with --tolerance).")
+    var steps: Int?
+
+    @Option(help: "Largest allowed difference of the nominal RK4 read-out from the exact solution when calibrating --steps.")
+    var tolerance = 1e-3
+
+    var scale: ChipScale {
+        ChipScale(voltsPerUnit: alpha, amperesPerUnit: beta, capacitance: nodeCapacitance, temperatureKelvin: temperature + 273.15)
+    }
+
+    func validate() throws {
+        for (name, v) in [("--alpha", alpha), ("--beta", beta), ("--node-capacitance", nodeCapacitance), ("--tolerance", tolerance)] where !(v > 0 && v.isFinite) {
+            throw ValidationError("\(name) must be a positive number")
+        }
+        if !(sigmaScale >= 0 && sigmaScale.isFinite) { throw ValidationError("--sigma-scale must be ≥ 0") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if temperature <= -273.15 { throw ValidationError("--temperature is below absolute zero") }
+        _ = try globalShift()
+    }
+
+    func globalShift() throws -> GlobalShift {
+        var g = GlobalShift()
+        guard let global else { return g }
+        for part in global.split(separator: ",") {
+            let kv = part.split(separator: "=")
+            guard kv.count == 2, let v = Double(kv[1]), v.isFinite else {
+                throw ValidationError("--global \(global): write offset=X,gain=X,amplitude=X,copy=X")
+            }
+            switch kv[0] {
+            case "offset": g.offset = v
+            case "gain": g.gain = v
+            case "amplitude": g.amplitude = v
+            case "copy": g.copy = v
+            default: throw ValidationError("--global: unknown parameter '\(kv[0])'; use offset, gain, amplitude or copy")
+            }
+        }
+        return g
+    }
+
+    func processMismatch() throws -> ProcessMismatch {
+        try ProcessMismatch.load(processFile: ToolkitFolders.processDescription(pdk))
+    }
+
+    func mismatchModel(_ network: Network) throws -> MismatchModel {
+        let cells = AssumedCellTopology(family: network.family, voltsPerUnit: alpha, temperatureKelvin: temperature + 273.15)
+        return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(), scale: sigmaScale)
+    }
+
+    /// The integrator at --steps, or calibrated on up to 16 of `inputs`.
+    func integrator(_ network: Network, inputs: [[Double]]) throws -> (FixedStepIntegrator, Double) {
+        let probe = Array(inputs.prefix(16))
+        if let steps {
+            let i = try FixedStepIntegrator(network: network, stepsPerUnit: steps)
+            return (i, try i.nominalDeviation(inputs: probe))
+        }
+        let r = try FixedStepIntegrator.calibrated(network: network, inputs: probe, tolerance: tolerance)
+        return (r.integrator, r.deviation)
+    }
+}
+
+/// Where the inputs come from, shared by `mc` and `retrain`.
+struct InputOptions: ParsableArguments {
+    @Option(help: "Inputs in model units (.csv, .npy or .json; a sample per row).")
+    var inputs: String?
+
+    @Option(help: "Labelled data (IDX, NPY or CSV; a sample per row) for accuracy / task loss; needs --labels.")
+    var data: String?
+
+    @Option(help: "Labels of --data (IDX, NPY or CSV; the first column).")
+    var labels: String?
+
+    @Option(help: "Without --inputs or --data: this many standard normal inputs (latents of a generative network).")
+    var inputCount = 64
+
+    @Option(help: "Seed of the standard normal inputs.")
+    var inputSeed: UInt64 = 1
+
+    @Option(help: "Use only the first K rows of --data.")
+    var limit: Int?
+
+    func validate() throws {
+        if inputs != nil && data != nil { throw ValidationError("give either --inputs or --data, not both") }
+        if (data == nil) != (labels == nil) { throw ValidationError("--data and --labels go together") }
+        if inputCount < 1 { throw ValidationError("--input-count must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    /// The inputs, the labels, a description and a digest.
+    func load(_ network: Network) throws -> (inputs: [[Double]], labels: [Int]?, name: String, digest: String) {
+        if let data, let labels {
+            var t = try DataFile.read(URL(fileURLWithPath: data))
+            var l = try DataFile.labels(URL(fileURLWithPath: labels))
+            if let limit {
+                t = SampleTable(rows: min(limit, t.rows), columns: t.columns, values: Array(t.values.prefix(min(limit, t.rows) * t.columns)))
+                l = Array(l.prefix(limit))
+            }
+            let digest = fnv1a64(Data(bytes: t.values, count: t.values.count * 8) + Data(l.map(String.init).joined(separator: ",").utf8))
+            return (t.samples, l, "\(data) + \(labels)\(limit.map { " (first \($0))" } ?? "")", digest)
+        }
+        let t: SampleTable
+        let name: String
+        if let inputs {
+            t = try SampleTable.read(from: URL(fileURLWithPath: inputs))
+            name = inputs
+        } else {
+            t = SampleTable.standardNormal(rows: inputCount, columns: network.inputWidth, seed: inputSeed)
+            name = "\(inputCount) standard normal inputs, seed \(inputSeed)"
+        }
+        return (t.samples, nil, name, fnv1a64(Data(bytes: t.values, count: t.values.count * 8)))
+    }
+}
+
+struct MonteCarloRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run (a shard of) a Monte Carlo; `kn-map mc MODEL …` is short for `kn-map mc run MODEL …`.")
+
+    @Argument(help: "A model file written by `kn-map import`.")
+    var model: String
+
+    @Option(help: "Number of Monte Carlo samples (chips).")
+    var samples: Int
+
+    @Option(help: "Seed: sample i depends only on (seed, i).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Run only shard i of N (0 ≤ i < N), contiguous blocks of samples; merge with `kn-map mc merge`.")
+    var shard: String?
+
+    @Flag(help: "Continue from the checkpoint (OUT.checkpoint.jsonl) of a run with the same options.")
+    var resume = false
+
+    @Option(parsing: .singleValue, help: "A yield condition METRIC<=X or METRIC>=X (repeatable); metrics: mean-error, rms-error, max-error, accuracy, energy-distance.")
+    var spec: [String] = []
+
+    @Flag(help: "Add circuit noise: cell thermal/shot noise (SDE, Euler–Maruyama), kT/C on the inputs, flicker with --flicker-corner.")
+    var noise = false
+
+    @Option(help: "Flicker corner frequency in Hz (with --noise; 0: none).")
+    var flickerCorner = 0.0
+
+    @OptionGroup var variation: VariationOptions
+    @OptionGroup var input: InputOptions
+
+    @Option(name: .shortAndLong, help: "Result file OUT.json (OUT.csv and OUT-*.svg are written beside it).")
+    var output: String
+
+    func validate() throws {
+        if samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
+        for s in spec { do { _ = try SpecCondition(parsing: s) } catch { throw ValidationError("\(error)") } }
+        if URL(fileURLWithPath: output).pathExtension.lowercased() != "json" { throw ValidationError("--output must end in .json") }
+        if flickerCorner < 0 || (flickerCorner > 0 && !noise) { throw ValidationError("--flicker-corner needs --noise and must be ≥ 0") }
+    }
+
+    func run() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let modelURL = URL(fileURLWithPath: model)
+        let modelData = try Data(contentsOf: modelURL)
+        let network = try ModelFile.decode(modelData, path: model)
+        let (inputs, labels, inputName, inputDigest) = try input.load(network)
+        let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
+        let mismatch = try variation.mismatchModel(network)
+        let noiseModel = noise ? NoiseModel(scale: variation.scale, flickerCorner: flickerCorner) : nil
+        let runner = try MonteCarloRunner(integrator: integrator, mismatch: mismatch, noise: noiseModel, inputs: inputs,
+                                          labels: labels, seed: seed)
+        let conditions = try spec.map { try SpecCondition(parsing: $0) }
+        var points: [[Double]]? = nil, chipZero: [[Double]]? = nil
+        if runner.generative {
+            points = Array(runner.nominal.prefix(512))
+            chipZero = Array(try runner.chipOutputs(0).prefix(512))
+        }
+        let configuration = MonteCarloConfiguration(
+            model: modelURL.lastPathComponent, modelDigest: fnv1a64(modelData), samples: samples, seed: seed,
+            inputs: inputName, inputsDigest: inputDigest, inputCount: inputs.count, stepsPerUnit: integrator.stepsPerUnit,
+            integratorDeviation: deviation, process: mismatch.mismatch.process,
+            mismatchSource: [mismatch.mismatch.nmos.source, mismatch.mismatch.pmos.source], cells: mismatch.provenance,
+            sigmaScale: variation.sigmaScale, global: try variation.globalShift(), noise: noiseModel, spec: conditions,
+            labelled: labels != nil, nominalAccuracy: runner.nominalAccuracy, nominalPoints: points, chipZeroPoints: chipZero)
+        let shardValue = try shard.map { try Shard(parsing: $0) }
+        let indices = shardValue?.indices(samples: samples) ?? 0..<samples
+        let outURL = URL(fileURLWithPath: output)
+        let checkpointURL = outURL.deletingPathExtension().appendingPathExtension("checkpoint.jsonl")
+        let checkpoint = try MonteCarloCheckpoint(url: checkpointURL, configuration: configuration, shard: shardValue, resume: resume)
+        let done = checkpoint.records.filter { indices.contains($0.key) }
+        if !done.isEmpty {
+            FileHandle.standardError.write(Data("resuming: \(done.count) of \(indices.count) samples already in \(checkpointURL.path)\n".utf8))
+        }
+        let bar = ProgressBar(total: indices.count - done.count, label: "mc")
+        let runStart = DispatchTime.now().uptimeNanoseconds
+        let records = try runner.run(indices: indices, done: done, finished: { try checkpoint.append($0) },
+                                     progress: { bar.update($0) })
+        bar.finish()
+        let runSeconds = Double(DispatchTime.now().uptimeNanoseconds - runStart) * 1e-9
+        let result = MonteCarloResult(configuration: configuration, shard: shardValue, records: records)
+        try MonteCarloReport.write(result, to: outURL)
+        checkpoint.remove()
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let new = indices.count - done.count
+        var msg = "wrote \(outURL.path): \(records.count) samples (\(new) simulated in \(String(format: "%.2f", runSeconds)) s, \(String(format: "%.1f", Double(new) / max(runSeconds, 1e-9))) samples/s; \(String(format: "%.2f", total)) s in all) on \(ProcessInfo.processInfo.activeProcessorCount) cores, \(inputs.count) inputs per chip, RK4 \(integrator.stepsPerUnit) steps/unit (nominal within \(String(format: "%.1e", deviation)) of exact)\n"
+        if let s = result.summary[ChipMetric.meanError.rawValue] {
+            msg += String(format: "mean error per chip: mean %.4g, median %.4g, p95 %.4g, max %.4g\n", s.mean, s.median, s.p95, s.maximum)
+        }
+        if let a = result.summary[ChipMetric.accuracy.rawValue] {
+            msg += String(format: "accuracy: nominal %.4f, chips mean %.4f, p05 %.4f, min %.4f\n", runner.nominalAccuracy ?? .nan, a.mean, a.p05, a.minimum)
+        }
+        if let e = result.summary[ChipMetric.energyDistance.rawValue] {
+            msg += String(format: "energy distance to nominal: mean %.4g, p95 %.4g\n", e.mean, e.p95)
+        }
+        if let y = result.yield { msg += "yield (\(conditions.map(\.description).joined(separator: ", "))): \(y)\n" }
+        msg += "cells: \(mismatch.provenance)\n"
+        FileHandle.standardError.write(Data(msg.utf8))
+    }
+}
+
+struct MonteCarloMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the shard results of one Monte Carlo run into the complete result.")
+
+    @Argument(help: "Shard results (OUT.json files of `kn-map mc … --shard i/N`).")
+    var parts: [String]
+
+    @Option(name: .shortAndLong, help: "The merged result OUT.json (OUT.csv and OUT-*.svg beside it).")
+    var output: String
+
+    func validate() throws {
+        if parts.isEmpty { throw ValidationError("give the shard results to merge") }
+        if URL(fileURLWithPath: output).pathExtension.lowercased() != "json" { throw ValidationError("--output must end in .json") }
+    }
+
+    func run() throws {
+        let results = try parts.map { try MonteCarloResult.read(from: URL(fileURLWithPath: $0)) }
+        let merged = try MonteCarloResult.merge(results, names: parts)
+        try MonteCarloReport.write(merged, to: URL(fileURLWithPath: output))
+        FileHandle.standardError.write(Data("wrote \(output): \(merged.records.count) samples from \(parts.count) shards\n".utf8))
+    }
+}
+
+/// Writes OUT.json, OUT.csv and the charts, each atomically.
+enum MonteCarloReport {
+    static func write(_ result: MonteCarloResult, to url: URL) throws {
+        let stem = url.deletingPathExtension()
+        try AtomicFile.write(try result.json(), to: url)
+        try AtomicFile.write(Data(result.csv().utf8), to: stem.appendingPathExtension("csv"))
+        for (suffix, svg) in result.charts() {
+            try AtomicFile.write(Data(svg.utf8), to: URL(fileURLWithPath: stem.path + suffix + ".svg"))
+        }
+    }
+}
+
+/// A progress bar on standard error, drawn only when standard error is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    let total: Int
+    let label: String
+    let enabled = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var last = 0.0
+    private let start = DispatchTime.now().uptimeNanoseconds
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        guard t - last > 0.1 || done == total else { return }
+        last = t
+        let width = 30
+        let filled = total > 0 ? width * done / total : width
+        let rate = Double(done) / max(t, 1e-9)
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let line = "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) \(String(format: "%.1f", rate))/s ETA \(String(format: "%.0f", eta)) s "
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

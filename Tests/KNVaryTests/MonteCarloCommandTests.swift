@@ -1,0 +1,139 @@
+import Foundation
+import KNModel
+import KNTestSupport
+import Testing
+@testable import KNVary
+
+/// The real `kn-map mc` binary: interrupted runs resume to the same result, shards merge to the same result.
+@Suite(.serialized) struct MonteCarloCommandTests {
+    let folder: URL
+    let model: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kn-vary-mc-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        model = folder.appendingPathComponent("net.knm")
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [6, 6], layers: 2, block: .plain, seed: 21)
+        try ModelFile.write(net, to: model)
+    }
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = SharedData.knMapBinary
+        p.arguments = arguments
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func common(_ out: String) -> [String] {
+        ["mc", model.path, "--samples", "400", "--seed", "7", "--steps", "16", "--input-count", "48",
+         "--spec", "max-error<=0.05", "-o", folder.appendingPathComponent(out).path]
+    }
+
+    func read(_ name: String) throws -> Data { try Data(contentsOf: folder.appendingPathComponent(name)) }
+
+    @Test func interruptedRunResumesToTheUninterruptedResult() throws {
+        let full = try run(common("full.json"))
+        #expect(full.status == 0, "\(full.stderr)")
+
+        let p = Process()
+        p.executableURL = SharedData.knMapBinary
+        p.arguments = common("part.json")
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let checkpoint = folder.appendingPathComponent("part.checkpoint.jsonl")
+        var lines = 0
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && Date() < deadline {
+            if let text = try? String(contentsOf: checkpoint, encoding: .utf8) {
+                lines = text.split(separator: "\n").count
+                if lines >= 20 { break }
+            }
+            usleep(2000)
+        }
+        try #require(p.isRunning, "the run finished before it could be interrupted; make it longer")
+        p.interrupt()  // SIGINT
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("part.json").path))
+        let kept = try String(contentsOf: checkpoint, encoding: .utf8).split(separator: "\n").count - 1
+        #expect(kept >= 19 && kept < 400, "checkpoint holds \(kept) samples")
+
+        let resumed = try run(common("part.json") + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming: "))
+        #expect(try read("part.json") == read("full.json"))
+        #expect(try read("part.csv") == read("full.csv"))
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
+    }
+
+    @Test func shardsMergeToTheUnshardedResult() throws {
+        let full = try run(common("whole.json"))
+        #expect(full.status == 0, "\(full.stderr)")
+        var parts = [String]()
+        for i in [2, 0, 1] {
+            let name = "shard-\(i).json"
+            let r = try run(common(name) + ["--shard", "\(i)/3"])
+            #expect(r.status == 0, "\(r.stderr)")
+            parts.append(folder.appendingPathComponent(name).path)
+        }
+        let merged = try run(["mc", "merge"] + parts + ["-o", folder.appendingPathComponent("merged.json").path])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try read("merged.json") == read("whole.json"))
+        // A missing shard is refused with the count and the fix.
+        let missing = try run(["mc", "merge"] + parts.dropLast() + ["-o", folder.appendingPathComponent("bad.json").path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("missing"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad.json").path))
+        let result = try MonteCarloResult.read(from: folder.appendingPathComponent("whole.json"))
+        #expect(result.records.map(\.index) == Array(0..<400))
+        #expect(result.yield != nil)
+    }
+
+    @Test func resumingWithDifferentOptionsIsRefused() throws {
+        let p = Process()
+        p.executableURL = SharedData.knMapBinary
+        p.arguments = common("other.json")
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let checkpoint = folder.appendingPathComponent("other.checkpoint.jsonl")
+        while p.isRunning && !FileManager.default.fileExists(atPath: checkpoint.path) { usleep(1000) }
+        p.interrupt()
+        p.waitUntilExit()
+        try #require(FileManager.default.fileExists(atPath: checkpoint.path), "the run ended before writing its checkpoint")
+        var args = common("other.json") + ["--resume"]
+        args[args.firstIndex(of: "7")!] = "8"
+        let r = try run(args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("different run"))
+    }
+
+    @Test func slurmFlowRunsShardsAndMergesLocally() throws {
+        let whole = try run(common("single.json"))
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let out = folder.appendingPathComponent("slurm")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [SharedData.repositoryRoot.appendingPathComponent("flows/slurm-mc.sh").path, "--local",
+                       model.path, "400", "7", "4", out.path, "--",
+                       "--steps", "16", "--input-count", "48", "--spec", "max-error<=0.05"]
+        var env = ProcessInfo.processInfo.environment
+        env["KN_MAP"] = SharedData.knMapBinary.path
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("mc.json")) == read("single.json"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("mc-yield.svg").path))
+    }
+}
