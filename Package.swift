@@ -63,10 +63,10 @@ let package = Package(
         .target(name: "KNTestSupport", path: "Tests/KNTestSupport"),
         .testTarget(name: "KNModelTests", dependencies: ["KNModel"]),
         .testTarget(name: "KNImportTests", dependencies: ["KNTestSupport", "KNImport", "KNModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"]),
+        .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
         .testTarget(name: "KNVaryTests", dependencies: ["KNTestSupport", "KNVary", "KNImport", "KNSimulate", "KNModel"]),
-        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map"]),
+        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit"]),
     ]
 )

@@ -24,9 +24,20 @@ public enum FlowError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .nonConvergence(netlist, t):
             return "\(netlist): the simulation did not converge; loosen reltol or the maximum step, or check the parameters for huge gains" + tail(t)
         case let .crashed(netlist, status, signal, t):
-            return "\(netlist): the simulator " + (signal ? "was killed by signal \(status)" : "exited with status \(status)") + tail(t)
+            let what: String, fix: String
+            if signal {
+                what = "was killed by signal \(status)"
+                fix = "it crashed or was killed; check that it runs (`ngspice -v`) and that the machine has memory to spare, then run the netlist by hand (`ngspice -b \(netlist)`)"
+            } else if status < 0 {
+                what = "could not be started"
+                fix = "check that the path is an executable ngspice"
+            } else {
+                what = "exited with status \(status)"
+                fix = "read the log (\(netlist).log) for the first error ngspice reports and fix the netlist or its includes"
+            }
+            return "\(netlist): the simulator \(what); \(fix)" + tail(t)
         case let .noResults(netlist, problem, t):
-            return "\(netlist): \(problem)" + tail(t)
+            return "\(netlist): \(problem); read the log (\(netlist).log) for the first error and fix the netlist" + tail(t)
         }
     }
 }
@@ -92,8 +103,12 @@ public struct NgspiceRunner: Sendable {
         defer { try? logHandle.close() }
 
         let process = Process()
-        process.executableURL = binary
-        process.arguments = ["-b", netlist.lastPathComponent]
+        // ngspice writes its log through stdio, which buffers whole blocks into a file: run it line-buffered
+        // (coreutils' stdbuf) so that a run stopped at the timeout still leaves its last lines in the log.
+        let stdbuf = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        let lineBuffered = FileManager.default.isExecutableFile(atPath: stdbuf.path)
+        process.executableURL = lineBuffered ? stdbuf : binary
+        process.arguments = (lineBuffered ? ["-oL", "-eL", binary.path] : []) + ["-b", netlist.lastPathComponent]
         process.currentDirectoryURL = dir
         process.standardOutput = logHandle
         process.standardError = logHandle
@@ -116,6 +131,10 @@ public struct NgspiceRunner: Sendable {
         let seconds = Date().timeIntervalSince(start)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         let lines = Self.tail(text)
+        if lineBuffered, [126, 127].contains(process.terminationStatus), lines.first?.contains("stdbuf:") == true {
+            // stdbuf could not execute the simulator (not a program, or not found).
+            throw FlowError.crashed(netlist: netlist.path, status: -1, signal: false, logTail: lines)
+        }
         if process.terminationReason == .uncaughtSignal {
             throw FlowError.crashed(netlist: netlist.path, status: process.terminationStatus, signal: true, logTail: lines)
         }

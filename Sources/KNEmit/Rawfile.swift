@@ -183,10 +183,15 @@ public struct Rawfile: Sendable {
 
     private static func readBinary(_ b: [UInt8], _ pos: inout Int, _ plot: inout RawPlot, complex: Bool,
                                    _ path: String) throws(RawfileError) {
-        let count = plot.pointCount * plot.variables.count
         let width = complex ? 16 : 8
-        let end = pos + count * width
-        guard end <= b.count else {
+        // The point count comes from the header: check it against the bytes present before allocating.
+        let (count, o1) = plot.pointCount.multipliedReportingOverflow(by: plot.variables.count)
+        let (size, o2) = count.multipliedReportingOverflow(by: width)
+        let (end, o3) = pos.addingReportingOverflow(size)
+        guard !o1, !o2, !o3 else {
+            throw .malformed(path: path, offset: pos, problem: "the header promises \(plot.pointCount) points of \(plot.variables.count) variables, more than any file can hold")
+        }
+        guard size <= b.count - pos else {
             // Report the end of the last whole value.
             let whole = pos + (b.count - pos) / 8 * 8
             throw .truncated(path: path, offset: whole, expected: end)
@@ -211,7 +216,13 @@ public struct Rawfile: Sendable {
                                   _ path: String) throws(RawfileError) {
         let nv = plot.variables.count
         var re = [Double](), im = [Double]()
-        re.reserveCapacity(plot.pointCount * nv)
+        // Every text value takes at least two bytes (a digit and a newline): a header that promises more points
+        // than the rest of the file can hold is truncated, and is refused before anything is reserved.
+        let (count, overflow) = plot.pointCount.multipliedReportingOverflow(by: nv)
+        guard !overflow, count <= (b.count - pos) / 2 else {
+            throw .truncated(path: path, offset: b.count, expected: -1)
+        }
+        re.reserveCapacity(count)
         for p in 0..<plot.pointCount {
             for v in 0..<nv {
                 guard var (line, at) = readLine(b, &pos) else {

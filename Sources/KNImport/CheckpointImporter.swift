@@ -106,12 +106,16 @@ public enum CheckpointImporter {
             layers.append(Layer(generator: config.generators[l], edges: list, parameters: matrix))
         }
 
+        // Upstream's generation and density scripts (main_gen.py, main_den.py, inference_gen_den.py) build the
+        // augmented network with encoder, projector, residual and fill all None, whatever config.yaml says;
+        // only the classification path uses them.
+        let usesReadout = block == .plain
         var encoder: MultilayerPerceptron?
-        if let widths = config.encoderWidths {
+        if usesReadout, let widths = config.encoderWidths {
             encoder = try perceptron(widths, prefix: "encoder.net.", state: state, file: checkpoint, expected: &expected)
         }
         var projectors: [Projector] = []
-        for (j, spec) in config.projectors.enumerated() {
+        for (j, spec) in config.projectors.enumerated() where usesReadout {
             switch spec {
             case .last(let k): projectors.append(.last(k))
             case .first(let k): projectors.append(.first(k))
@@ -130,8 +134,9 @@ public enum CheckpointImporter {
                               fix: mismatchFix)
         }
 
-        let network = Network(family: family, layers: layers, anchors: config.anchors, block: block, fill: config.fill,
-                              residual: config.residual, encoder: encoder, projectors: projectors, solver: config.solver,
+        let network = Network(family: family, layers: layers, anchors: config.anchors, block: block,
+                              fill: usesReadout ? config.fill : nil, residual: usesReadout ? config.residual : nil,
+                              encoder: encoder, projectors: projectors, solver: config.solver,
                               testBench: config.testBench)
         do {
             try network.validate()

@@ -38,6 +38,9 @@ public struct TorchCheckpoint: Sendable {
         let pickle = try archive.read("data.pkl", limit: archive.fileSize)
         var limits = TorchUnpickler.Limits()
         limits.tensorElements = Int(clamping: max(archive.fileSize, 1 << 20))
+        // torch stores every entry uncompressed, so its distinct storages together fit in the file; allow a
+        // deflated archive 8 times that (and 8 MiB) before calling it a zip bomb.
+        limits.storageBytes = max(archive.fileSize, 1 << 20).multipliedReportingOverflow(by: 8).partialValue
         var unpickler = TorchUnpickler(pickle: pickle, source: archive, limits: limits)
         let root = try unpickler.run()
         let location = archive.pickleEntry

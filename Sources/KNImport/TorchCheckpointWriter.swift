@@ -28,7 +28,7 @@ public enum TorchCheckpointWriter {
     /// Writes `entries` to `url` atomically.
     public static func write(_ entries: [Entry], to url: URL) throws {
         let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).zip-\(ProcessInfo.processInfo.processIdentifier)")
+            .appendingPathComponent(AtomicFile.temporaryPrefix(for: url) + "zip")
         try? FileManager.default.removeItem(at: tmp)
         defer { try? FileManager.default.removeItem(at: tmp) }
         let archive = try Archive(url: tmp, accessMode: .create)

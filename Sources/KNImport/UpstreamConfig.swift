@@ -79,6 +79,14 @@ public struct UpstreamConfig: Hashable, Sendable {
 
     /// Parses the text of a `config.yaml`; `file` names it in messages.
     public static func parse(_ text: String, file: String) throws(ImportError) -> UpstreamConfig {
+        // Yams composes recursively (about 1.6 kB of stack per level): a few thousand nested brackets overflow
+        // the stack. Refuse deep nesting before parsing; upstream's configs nest 7 levels at most.
+        let nesting = nestingBound(text)
+        guard nesting.depth <= maximumNesting else {
+            throw ImportError(.config, file: file, location: "line \(nesting.line)",
+                              problem: "nests more than \(maximumNesting) levels deep (lists and mappings inside each other); a KirchhoffNet config needs fewer than 10",
+                              fix: "pass the config.yaml saved next to model.pth")
+        }
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: text)
@@ -176,6 +184,47 @@ public struct UpstreamConfig: Hashable, Sendable {
                               anchorsLine: tEnd.line)
     }
 
+    /// The deepest nesting accepted in `config.yaml`.
+    static let maximumNesting = 64
+
+    /// An upper bound of the YAML nesting depth, and the first line that reaches it: the block levels open at each
+    /// line (one per increase of indentation, one per leading `- ` or `? `) plus the open flow brackets. Brackets
+    /// inside quotes or comments only raise the bound.
+    static func nestingBound(_ text: String) -> (depth: Int, line: Int) {
+        var flow = 0
+        var indents: [Int] = []
+        var deepest = (depth: 0, line: 1)
+        for (n, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let bytes = Array(line)
+            var i = 0
+            while i < bytes.count, bytes[i] == 0x20 { i += 1 }
+            let indent = i
+            var indicators = 0
+            while i < bytes.count, bytes[i] == 0x2D || bytes[i] == 0x3F, i + 1 == bytes.count || bytes[i + 1] == 0x20 {
+                indicators += 1
+                i += 1
+                while i < bytes.count, bytes[i] == 0x20 { i += 1 }
+            }
+            let content = i < bytes.count && bytes[i] != 0x23 && bytes[i] != 0x0D
+            if flow == 0, content || indicators > 0 {
+                while let last = indents.last, last >= indent { indents.removeLast() }
+                indents.append(indent)
+            }
+            var lineFlow = flow
+            while i < bytes.count {
+                switch bytes[i] {
+                case 0x5B, 0x7B: flow += 1; lineFlow = max(lineFlow, flow)
+                case 0x5D, 0x7D: flow = max(0, flow - 1)
+                default: break
+                }
+                i += 1
+            }
+            let depth = indents.count + indicators + lineFlow
+            if depth > deepest.depth { deepest = (depth, n + 1) }
+        }
+        return deepest
+    }
+
     // MARK: Sections
 
     private static func family(_ model: YAMLNode) throws(ImportError) -> EdgeFamily {
@@ -203,7 +252,7 @@ public struct UpstreamConfig: Hashable, Sendable {
         do {
             return try EdgeFamily(upstreamName: name, negation: negation, activation: activation)
         } catch {
-            throw model.error(error.description)
+            throw model.error(error.description, fix: "use the network.model of the training run that wrote the checkpoint")
         }
     }
 

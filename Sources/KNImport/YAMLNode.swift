@@ -142,7 +142,9 @@ struct YAMLNode {
     }
 
     func list() throws(ImportError) -> [YAMLNode] {
-        guard case .sequence(let seq) = node else { throw error("is \(shown), expected a list") }
+        guard case .sequence(let seq) = node else {
+            throw error("is \(shown), expected a list", fix: "write a YAML list, one '- value' line per entry")
+        }
         return seq.enumerated().map { YAMLNode(node: $0.element, path: "\(path)[\($0.offset)]", file: file) }
     }
 

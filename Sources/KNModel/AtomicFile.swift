@@ -3,6 +3,27 @@ import Foundation
 /// Writes files so that they appear whole or not at all: the bytes go to a temporary file in the same
 /// folder, which is then renamed over the destination.
 public enum AtomicFile {
+    /// The name every temporary file for `url` of this process starts with: `.<name>.tmp-<pid>-`, in `url`'s
+    /// folder. A process that is interrupted removes them with ``removeTemporaryFiles(for:)``.
+    public static func temporaryPrefix(for url: URL) -> String {
+        ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-"
+    }
+
+    /// Removes this process's unfinished temporary files for `url` (those named with ``temporaryPrefix(for:)``),
+    /// leaving `url` itself and other processes' files alone. Returns the paths it removed.
+    @discardableResult
+    public static func removeTemporaryFiles(for url: URL) -> [String] {
+        let dir = url.deletingLastPathComponent()
+        let prefix = temporaryPrefix(for: url)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) {
+            let path = dir.appendingPathComponent(name).path
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
+    }
+
     /// Writes `data` to `url` atomically.
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { handle in try handle.write(contentsOf: data) }
@@ -12,7 +33,7 @@ public enum AtomicFile {
     /// only if `body` returns normally. On any error the temporary file is removed and `url` is untouched.
     public static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        let tmp = dir.appendingPathComponent(temporaryPrefix(for: url) + String(UInt32.random(in: 0...UInt32.max)))
         guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path,
                 NSLocalizedDescriptionKey: "cannot create a file in \(dir.path); check that the folder exists and is writable"])

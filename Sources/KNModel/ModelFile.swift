@@ -134,24 +134,29 @@ public enum ModelFile {
         guard version == ModelFile.version else {
             throw fail("format version \(version) is not supported (this kn-map reads version \(ModelFile.version)); re-import the checkpoint")
         }
-        guard headerLength <= UInt64(data.count - 24) else { throw fail("truncated: header length \(headerLength) exceeds the file") }
+        guard headerLength <= UInt64(data.count - 24) else {
+            throw fail("byte 16: the header length \(headerLength) exceeds the \(data.count)-byte file (truncated or damaged); re-import the checkpoint with `kn-map import`")
+        }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: data.subdata(in: 24..<(24 + Int(headerLength))))
         } catch {
-            throw fail("corrupt header at byte 24: \(error)")
+            throw fail("byte 24: the JSON header is damaged (\(describe(error))); re-import the checkpoint with `kn-map import`")
         }
         var layers: [Layer] = []
         for (l, e) in header.layers.enumerated() {
+            // Every size comes from the file: check it against the bytes present, without overflow, before use.
             func range(_ b: Blob, _ width: Int, _ name: String) throws(ModelError) -> Range<Int> {
-                guard b.offset >= 24, b.count >= 0, b.offset + b.count * width <= data.count else {
-                    throw fail("layer \(l) \(name): bytes \(b.offset)..+\(b.count * width) lie outside the \(data.count)-byte file (truncated?)")
+                let (bytes, overflow) = b.count.multipliedReportingOverflow(by: width)
+                guard b.offset >= 24, b.count >= 0, !overflow, b.offset <= data.count, bytes <= data.count - b.offset else {
+                    throw fail("layer \(l) \(name): \(b.count) values of \(width) bytes at byte \(b.offset) lie outside the \(data.count)-byte file (truncated or damaged); re-import the checkpoint")
                 }
-                return b.offset..<(b.offset + b.count * width)
+                return b.offset..<(b.offset + bytes)
             }
-            guard e.src.count == e.edgeCount, e.des.count == e.edgeCount, e.parameterIndex.count == e.edgeCount,
-                  e.parameters.count == e.edgeCount * e.parameterRows else {
-                throw fail("layer \(l): column lengths disagree with edgeCount \(e.edgeCount)")
+            let (cells, overflow) = e.edgeCount.multipliedReportingOverflow(by: e.parameterRows)
+            guard e.edgeCount >= 0, e.parameterRows >= 0, !overflow, e.src.count == e.edgeCount,
+                  e.des.count == e.edgeCount, e.parameterIndex.count == e.edgeCount, e.parameters.count == cells else {
+                throw fail("layer \(l): column lengths disagree with edgeCount \(e.edgeCount); re-import the checkpoint")
             }
             let rs = try range(e.src, 4, "src"), rd = try range(e.des, 4, "des")
             let ri = try range(e.parameterIndex, 4, "parameterIndex")
@@ -171,6 +176,21 @@ public enum ModelFile {
                               projectors: header.projectors, solver: header.solver, testBench: header.testBench)
         do { try network.validate() } catch { throw fail("invalid network: \(error)") }
         return network
+    }
+
+    /// One line for a header decoding error: the key path and what was wrong there.
+    private static func describe(_ error: Error) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch error as? DecodingError {
+        case let .keyNotFound(key, context)?: return "\(path(context.codingPath + [key])) is missing"
+        case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?, let .dataCorrupted(context)?:
+            return "at \(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            return String(describing: error).replacingOccurrences(of: "\n", with: " ")
+        }
     }
 
     private static func align(_ n: Int) -> Int { (n + 63) & ~63 }

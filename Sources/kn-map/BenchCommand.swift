@@ -36,10 +36,13 @@ struct ImportBench: ParsableCommand {
     @Argument(help: "Its config.yaml.") var config: String
     @Option(help: "Number of runs.") var `repeat` = 5
 
+    /// The model file each run writes and reads back (removed at the end).
+    var scratchModel: URL { FileManager.default.temporaryDirectory.appendingPathComponent("kn-bench-\(getpid()).knm") }
+
     func run() throws {
         var network: Network?
         var importTimes: [Double] = [], loadTimes: [Double] = []
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("kn-bench-\(getpid()).knm")
+        let tmp = scratchModel
         defer { try? FileManager.default.removeItem(at: tmp) }
         for _ in 0..<max(`repeat`, 1) {
             importTimes.append(try seconds {

@@ -33,10 +33,13 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let network = try CheckpointImporter.importNetwork(
             checkpoint: URL(fileURLWithPath: checkpoint), config: URL(fileURLWithPath: config), block: block)
-        let out = URL(fileURLWithPath: output ?? defaultOutput())
+        let out = outputURL
         try ModelFile.write(network, to: out)
         print("wrote \(out.path): \(network.layers.count) layers × \(network.layers.map { String($0.edgeCount) }.joined(separator: "/")) edges, \(network.layers.map(\.nodeCount).max() ?? 0) nodes, \(network.family.description)")
     }
+
+    /// `-o`, or the checkpoint's folder name + `.knm`.
+    var outputURL: URL { URL(fileURLWithPath: output ?? defaultOutput()) }
 
     private func defaultOutput() -> String {
         let folder = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().standardizedFileURL.lastPathComponent

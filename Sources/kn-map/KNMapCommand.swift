@@ -18,4 +18,21 @@ struct KNMapCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self, BenchCommand.self, PDKCommand.self, MonteCarloCommand.self, RetrainCommand.self]
     )
+
+    /// ArgumentParser's own `main`, with an `InterruptCleanup` that owns SIGINT and SIGTERM: an interrupted run
+    /// removes the unfinished temporary files of the command's outputs and exits with 130 or 143.
+    static func main() async {
+        let cleanup = InterruptCleanup()
+        do {
+            var command = try parseAsRoot()
+            if let writer = command as? WritesFiles { cleanup.watch(writer.outputFiles) }
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,22 +1,7 @@
 import Foundation
 import KNModel
+import KNTestSupport
 @testable import KNEmit
-
-/// SplitMix64: a small deterministic generator so that test parameters are the same on every machine.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [a, b).
-    mutating func uniform(_ a: Double, _ b: Double) -> Double {
-        a + (b - a) * Double(next() >> 11) / Double(1 << 53)
-    }
-}
 
 enum Fixtures {
     /// A 2-layer network on upstream's `_fully_connect(3, repeat=[r, r])` (N = 2 nodes, 12·r edges per layer),

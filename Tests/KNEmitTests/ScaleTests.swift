@@ -1,4 +1,5 @@
 import Foundation
+import KNTestSupport
 import KNModel
 import Testing
 @testable import KNEmit

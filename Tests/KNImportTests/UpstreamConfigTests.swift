@@ -120,10 +120,12 @@ struct UpstreamConfigTests {
     }
 
     @Test func encoderAndProjectorWeightsComeFromTheirStateDictKeys() throws {
-        let net = try CheckpointImporter.importNetwork(checkpoint: TestData.fixture("mlp.pth"), config: TestData.fixture("mlp.yaml"))
+        // Encoders and projectors exist on upstream's classification path (the plain block) only.
+        let net = try CheckpointImporter.importNetwork(checkpoint: TestData.fixture("mlp.pth"), config: TestData.fixture("mlp.yaml"),
+                                                       block: .plain)
         let expected = try TestData.expected("mlp.expected.json")
         func values(_ key: String) -> [Double] { expected.tensors.first { $0.key == key }!.values }
-        #expect(net.block == .augmented && net.family == .shiftTanh1)
+        #expect(net.block == .plain && net.family == .shiftTanh1)
         let encoder = try #require(net.encoder)
         #expect(encoder.widths == [2, 4, 3])
         #expect(encoder.weights.map { [$0.rows, $0.columns] } == [[4, 2], [3, 4]])
@@ -135,4 +137,22 @@ struct UpstreamConfigTests {
         #expect(head.biases[0].values == values("projector.0.net.0.bias"))
         #expect(net.projectors.last == .last(1))
     }
+}
+
+/// Upstream's generation/density scripts build the augmented network with encoder, projector, residual and fill
+/// set to None whatever config.yaml says, so an augmented import carries none of them.
+@Test func augmentedImportIgnoresReadoutSettingsAsUpstreamDoes() throws {
+    let dir = try TestData.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try ExampleCheckpoint.write(to: dir)
+    let yaml = try String(contentsOf: dir.appendingPathComponent("config.yaml"), encoding: .utf8)
+        .replacingOccurrences(of: "network:\n", with: "network:\n  projector: last1\n  fill: repeat\n  residual: [0, 1]\n")
+    try yaml.write(to: dir.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+    let net = try CheckpointImporter.importNetwork(checkpoint: dir.appendingPathComponent("model.pth"),
+                                                   config: dir.appendingPathComponent("config.yaml"))
+    #expect(net.block == .augmented)
+    #expect(net.projectors.isEmpty && net.fill == nil && net.residual == nil)
+    let plain = try CheckpointImporter.importNetwork(checkpoint: dir.appendingPathComponent("model.pth"),
+                                                     config: dir.appendingPathComponent("config.yaml"), block: .plain)
+    #expect(plain.projectors == [.last(1)] && plain.fill == .repeat && plain.residual == [0, 1])
 }

@@ -1,4 +1,5 @@
 import KNModel
+import KNTestSupport
 import Testing
 @testable import KNSimulate
 

@@ -22,6 +22,9 @@ struct TorchUnpickler {
         var dimensions = 64
         /// Total tensor elements decoded (views of one storage count each time).
         var tensorElements = Int.max
+        /// Total bytes of storage entries read (by their declared sizes, before reading): bounds what a zip
+        /// bomb, or many entries overlapping the same bytes, could make the reader inflate.
+        var storageBytes = UInt64.max
     }
 
     private let bytes: [UInt8]
@@ -43,6 +46,7 @@ struct TorchUnpickler {
     private(set) var tensors: [Tensor] = []
     private var storageCache: [String: Data] = [:]
     private var decodedElements = 0
+    private var storageBytesRead: UInt64 = 0
 
     /// A dict or OrderedDict: insertion order kept, later keys replace earlier ones.
     struct DictObject {
@@ -448,6 +452,13 @@ struct TorchUnpickler {
         } else {
             let data: Data
             if let cached = storageCache[ref.key] { data = cached } else {
+                let declared = source.storageByteCount(ref.key) ?? 0
+                let (total, overflow) = storageBytesRead.addingReportingOverflow(declared)
+                guard !overflow, total <= limits.storageBytes else {
+                    throw fail("the storages read so far and storage '\(ref.key)' add up to \(overflow ? "more than 2^64" : String(total)) bytes, more than the \(limits.storageBytes) this checkpoint can hold (a zip bomb, or entries that overlap?)",
+                               fix: "the checkpoint is damaged or hostile; re-save it with torch.save, which stores entries uncompressed", kind: .archive)
+                }
+                storageBytesRead = total
                 data = try source.storageBytes(ref.key)
                 storageCache[ref.key] = data
             }

@@ -153,7 +153,11 @@ extension SampleTable {
             throw .npy(path: path, reason: "shape \(dims) must be (samples, values) or (values,)")
         }
         let rows = dims.count == 2 ? dims[0] : 1, columns = dims.last!
-        let count = rows * columns
+        // The shape comes from the file: refuse a negative or overflowing one before anything is allocated.
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow else {
+            throw .npy(path: path, reason: "shape \(dims) is negative or too large; save the array again with numpy.save")
+        }
         let body = headerStart + headerLength
         let bigEndian = descr.hasPrefix(">")
         let kind = descr.dropFirst()
@@ -165,8 +169,8 @@ extension SampleTable {
         case "u1", "i1", "b1": width = 1
         default: throw .npy(path: path, reason: "dtype '\(descr)' is not supported; use float32 or float64")
         }
-        guard bytes.count - body >= count * width else {
-            throw .npy(path: path, reason: "data truncated: \(bytes.count - body) bytes for \(count) values of \(width) bytes")
+        guard count <= (bytes.count - body) / width else {
+            throw .npy(path: path, reason: "data truncated: \(bytes.count - body) bytes for \(count) values of \(width) bytes; the file is incomplete, save the array again with numpy.save")
         }
         let values: [Double] = bytes.withUnsafeBytes { raw in
             let b = UnsafeRawBufferPointer(rebasing: raw[body...])

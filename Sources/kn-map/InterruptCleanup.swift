@@ -1,0 +1,69 @@
+import Dispatch
+import Foundation
+import KNModel
+
+/// A command that writes files. Its outputs are known from its arguments before it runs, so that the entry point
+/// can remove their unfinished temporary files if the run is interrupted.
+protocol WritesFiles {
+    /// The files this invocation writes (each one through `AtomicFile`).
+    var outputFiles: [URL] { get }
+}
+
+/// Owned by `KNMapCommand.main` for the life of the process: on SIGINT or SIGTERM it removes this process's
+/// unfinished temporary files of the running command's outputs and exits with 128 + the signal number (130 for
+/// SIGINT, 143 for SIGTERM). Outputs are written to a temporary file and renamed, so an interrupted run leaves each
+/// output as it was before (or absent), never half written.
+///
+/// The signals are taken through dispatch sources, so the cleanup runs on an ordinary thread, not in a signal
+/// handler, while the command goes on until the process exits.
+final class InterruptCleanup: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outputs: [URL] = []
+    private var sources: [DispatchSourceSignal] = []
+
+    init(signals: [Int32] = [SIGINT, SIGTERM]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { self.stop(signal: number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Adds files whose temporary files are removed on interruption.
+    func watch(_ files: [URL]) {
+        lock.lock()
+        defer { lock.unlock() }
+        outputs += files
+    }
+
+    private func stop(signal number: Int32) -> Never {
+        lock.lock()  // held until the process ends: no output can be added while the files are removed
+        var removed: [String] = []
+        for url in outputs { removed += AtomicFile.removeTemporaryFiles(for: url) }
+        let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
+        let detail = removed.isEmpty ? "" : "; removed the unfinished \(removed.joined(separator: ", "))"
+        FileHandle.standardError.write(Data("kn-map: stopped by \(name)\(detail)\n".utf8))
+        _exit(128 + number)
+    }
+}
+
+extension ExampleCommand: WritesFiles {
+    var outputFiles: [URL] {
+        let folder = URL(fileURLWithPath: output)
+        return [folder.appendingPathComponent("config.yaml"), folder.appendingPathComponent("model.pth")]
+    }
+}
+
+extension ImportCommand: WritesFiles {
+    var outputFiles: [URL] { [outputURL] }
+}
+
+extension SimulateCommand: WritesFiles {
+    var outputFiles: [URL] { output.map { [URL(fileURLWithPath: $0)] } ?? [] }
+}
+
+extension ImportBench: WritesFiles {
+    var outputFiles: [URL] { [scratchModel] }
+}
