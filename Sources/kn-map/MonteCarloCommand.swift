@@ -356,3 +356,22 @@ final class ProgressBar: @unchecked Sendable {
         FileHandle.standardError.write(Data("\n".utf8))
     }
 }
+
+extension MonteCarloRun: WritesFiles {
+    /// The result files and the checkpoint (rewritten atomically when a run starts or resumes). The checkpoint
+    /// itself stays on interruption: `--resume` continues from it.
+    var outputFiles: [URL] { MonteCarloReport.files(for: URL(fileURLWithPath: output)) + [URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("checkpoint.jsonl")] }
+}
+
+extension MonteCarloMerge: WritesFiles {
+    var outputFiles: [URL] { MonteCarloReport.files(for: URL(fileURLWithPath: output)) }
+}
+
+extension MonteCarloReport {
+    /// Every file ``write(_:to:)`` may write for `url`.
+    static func files(for url: URL) -> [URL] {
+        let stem = url.deletingPathExtension()
+        return [url, stem.appendingPathExtension("csv")]
+            + ["-error", "-yield", "-scatter", "-accuracy"].map { URL(fileURLWithPath: stem.path + $0 + ".svg") }
+    }
+}

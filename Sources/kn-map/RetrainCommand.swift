@@ -108,3 +108,7 @@ struct RetrainCommand: ParsableCommand {
         FileHandle.standardError.write(Data(msg.utf8))
     }
 }
+
+extension RetrainCommand: WritesFiles {
+    var outputFiles: [URL] { ([output] + [pth, report].compactMap { $0 }).map { URL(fileURLWithPath: $0) } }
+}
