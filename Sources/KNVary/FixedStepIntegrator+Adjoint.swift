@@ -14,6 +14,21 @@ extension FixedStepIntegrator {
     public func gradient(input: [Double], mismatch: MismatchInstance?,
                          loss: ([Double]) -> (value: Double, gradient: [Double])) throws(SimulationError)
         -> (loss: Double, output: [Double], gradient: [[Double]]) {
+        let r = try adjoint(input: input, mismatch: mismatch, loss: loss)
+        var grads = [[Double]]()
+        for (l, layer) in network.layers.enumerated() {
+            var g = [Double](repeating: 0, count: layer.parameters.values.count)
+            AffineLayer.chain(family: network.family, layer: layer, deviations: mismatch?.layers[l], bars: r.bars[l], into: &g)
+            grads.append(g)
+        }
+        return (r.loss, r.output, grads)
+    }
+
+    /// The adjoint pass: the loss, the read-out, and the gradient with respect to every edge's
+    /// (w_s, w_d, b, A_s, A_d), with the affine layers of the chip.
+    func adjoint(input: [Double], mismatch: MismatchInstance?,
+                 loss: ([Double]) -> (value: Double, gradient: [Double])) throws(SimulationError)
+        -> (loss: Double, output: [Double], bars: [EdgeBars], layers: [AffineLayer]) {
         let affine = layers(mismatch)
         var tape: Tape? = Tape()
         var noise: NoiseSource? = nil
@@ -40,13 +55,7 @@ extension FixedStepIntegrator {
             for (j, m) in t.maps[i].enumerated() where m >= 0 && j < xbar.count { back[m] += xbar[j] }
             xbar = back
         }
-        var grads = [[Double]]()
-        for (l, layer) in network.layers.enumerated() {
-            var g = [Double](repeating: 0, count: layer.parameters.values.count)
-            AffineLayer.chain(family: network.family, layer: layer, deviations: mismatch?.layers[l], bars: bars[l], into: &g)
-            grads.append(g)
-        }
-        return (value, y, grads)
+        return (value, y, bars, affine)
     }
 
     /// Reverse-mode of one RK4 step from `start`: maps the cotangent of the step's end (`lambda`, first N entries)

@@ -160,6 +160,22 @@ public struct MismatchModel: Sendable {
         return out
     }
 
+    /// The covariance of edge `e`'s effective parameters (offset, gain, amplitude, copy), row-major 4 × 4,
+    /// from its devices (independent ΔVT and Δβ/β), masked to the varying components.
+    public func covariance(layer l: Int, edge e: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: 16)
+        let keep = EffectiveParameter.allCases.map { components.contains($0) ? 1.0 : 0.0 }
+        for t in terms[l][e] {
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    c[4 * i + j] += keep[i] * keep[j] * scale * scale
+                        * (t.s[2 * i] * t.s[2 * j] * t.sigmaVT * t.sigmaVT + t.s[2 * i + 1] * t.s[2 * j + 1] * t.sigmaBeta * t.sigmaBeta)
+                }
+            }
+        }
+        return c
+    }
+
     /// The generator of sample `index`: it depends only on (seed, index), so any subset of samples, in any
     /// order, on any machine, draws the same values.
     public static func generator(seed: UInt64, index: Int) -> SeededGenerator {

@@ -17,6 +17,9 @@ public struct RetrainOptions: Codable, Hashable, Sendable {
     /// Also train on each chip's mirrored deviations (antithetic pairs), which removes most of the sampling
     /// noise of the gradient.
     public var antithetic = true
+    /// Descend the linearised expected chip loss (exact gradient, no sampled chips; see
+    /// ``Retrainer/penaltyLossAndGradient(parameters:batch:)``) instead of sampled chips.
+    public var linearised = true
     /// Cosine decay of the learning rate to `learningRate · finalLearningRateFraction`.
     public var finalLearningRateFraction = 0.1
 
@@ -118,6 +121,11 @@ public struct Retrainer: Sendable {
         let weights = [Double](repeating: 1 / Double(max(chipCount, 1)), count: chipCount) + [options.nominalWeight]
         for step in 0..<options.iterations {
             var rng = MismatchModel.generator(seed: options.seed ^ 0x5245_5452_4149_4E00, index: step)
+            let l: Double, g: [[Double]]
+            if options.linearised {
+                let batch = (0..<min(options.inputsPerStep, inputs.count)).map { _ in Int(rng.next() % UInt64(inputs.count)) }
+                (l, _, g) = try penaltyLossAndGradient(parameters: theta, batch: batch)
+            } else {
             var chips = [MismatchInstance?]()
             for _ in 0..<options.chipsPerStep {
                 let m = mismatch.draw(using: &rng)
@@ -126,7 +134,8 @@ public struct Retrainer: Sendable {
             }
             chips.append(nil)
             let batch = (0..<min(options.inputsPerStep, inputs.count)).map { _ in Int(rng.next() % UInt64(inputs.count)) }
-            let (l, g) = try lossAndGradient(parameters: theta, chips: chips, weights: weights, batch: batch)
+            (l, g) = try lossAndGradient(parameters: theta, chips: chips, weights: weights, batch: batch)
+            }
             let t = Double(step + 1)
             let fraction = options.iterations > 1 ? Double(step) / Double(options.iterations - 1) : 0
             let f = options.finalLearningRateFraction

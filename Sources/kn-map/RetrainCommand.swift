@@ -11,9 +11,11 @@ struct RetrainCommand: ParsableCommand {
         commandName: "retrain",
         abstract: "Fine-tune a network under sampled transistor mismatch so that its chips stay close to the nominal network.",
         discussion: """
-        Each Adam step draws --chips fresh mismatch samples (the same Pelgrom model and cells as `kn-map mc`),
-        runs a batch of inputs through every chip and through the mismatch-free circuit, and follows the gradient
-        of the mean loss over the chips plus --nominal-weight times the nominal loss. Gradients come from the
+        By default each Adam step descends --nominal-weight times the nominal loss plus the linearised expected
+        chip deviation Σ_j g_jᵀ Σ g_j (g_j = ∂y_j/∂δ from the adjoint, Σ the per-edge covariance of offset, gain,
+        amplitude and copy from the Pelgrom model and the cells): an exact gradient, no sampled chips. With
+        --sampled it draws --chips chips per step instead (the same model as `kn-map mc`) and follows the mean
+        chip loss. Gradients come from the
         discrete adjoint of the fixed-step RK4 integrator (exact for that integrator; checked against finite
         differences in the tests). The loss is the cross-entropy with --data/--labels, else the squared distance
         to the original network's nominal read-out (distillation).
@@ -38,7 +40,8 @@ struct RetrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate.") var learningRate = 2e-3
     @Option(help: "Weight of the nominal loss next to the mean chip loss.") var nominalWeight = 1.0
     @Option(help: "Seed of the training draws.") var seed: UInt64 = 1
-    @Flag(inversion: .prefixedNo, help: "Pair every chip with its mirrored deviations (less gradient noise).") var antithetic = true
+    @Flag(inversion: .prefixedNo, help: "Pair every chip with its mirrored deviations (less gradient noise; with --sampled).") var antithetic = true
+    @Flag(help: "Train on sampled chips (--chips per step) instead of the linearised expected chip loss.") var sampled = false
     @Option(help: "Fresh chips for the before/after measurement (0: skip).") var evalChips = 200
     @Option(help: "Seed of the measurement chips (and of its fresh inputs).") var evalSeed: UInt64 = 1_000_003
     @Option(help: "Fresh standard normal inputs for the measurement when the training inputs were drawn.") var evalInputs = 256
@@ -71,6 +74,7 @@ struct RetrainCommand: ParsableCommand {
         options.nominalWeight = nominalWeight
         options.seed = seed
         options.antithetic = antithetic
+        options.linearised = !sampled
         let objective: RetrainObjective = labels.map { .classification(labels: $0) } ?? .distillation
         FileHandle.standardError.write(Data("retraining on \(name): \(inputs.count) inputs, RK4 \(integrator.stepsPerUnit) steps/unit (nominal within \(String(format: "%.1e", deviation)) of exact), \(labels == nil ? "distillation to the nominal read-out" : "cross-entropy")\ncells: \(mismatch.provenance)\n".utf8))
         let trainer = try Retrainer(network: network, stepsPerUnit: integrator.stepsPerUnit, mismatch: mismatch,
