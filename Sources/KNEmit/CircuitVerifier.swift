@@ -42,7 +42,8 @@ public struct CircuitVerification: Sendable {
         let tolerance = reports.first?.tolerance ?? 0
         var lines = [
             "flow \(flow.rawValue): \(reports.count) sample\(reports.count == 1 ? "" : "s") in \(netlists.count) simulator run\(netlists.count == 1 ? "" : "s") in \(netlists[0].url.deletingLastPathComponent().path): \(String(format: "%.2f", simulatorSeconds)) s wall, \(String(format: "%.2f", runs.reduce(0) { $0 + $1.seconds })) s summed; model .exact \(String(format: "%.2f", modelSeconds)) s",
-            "scaling: alpha = \(s.alpha) V/unit, beta = \(s.beta) A/unit, C = \(s.capacitance) F, V_CM = \(s.vcm) V, tau = \(s.tau) s",
+            "scaling: alpha = \(s.alpha) V/unit, beta = \(s.beta) A/unit, C = \(s.capacitance) F, V_CM = \(s.vcm) V, tau = C*alpha/beta = \(s.tau) s"
+                + (s.supplies.isEmpty ? "" : ", " + s.supplies.map { "\($0.name) = \($0.volts) V" }.joined(separator: ", ")),
             "differences in model units: (V - V_CM)/alpha from the simulator minus Simulator .exact",
         ]
         let anchors = netlists[0].plan.anchorTimes.count

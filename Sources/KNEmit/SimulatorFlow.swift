@@ -96,7 +96,7 @@ public struct FlowRunner: Sendable {
     /// `pre_osdi X.osdi` line of the netlist has `X.va` beside it compiled first when `X.osdi` is missing or older.
     public func run(_ netlist: URL) throws -> SimulatorRun {
         if flow == .xyce {
-            throw FlowError.simulatorMissing(name: "Xyce", searched: ToolLocator.pathFolders(), fix: SimulatorFlow.xyceUnavailable)
+            throw FlowError.simulatorMissing(name: "Xyce", searched: [], fix: SimulatorFlow.xyceUnavailable)
         }
         guard FileManager.default.fileExists(atPath: netlist.path) else {
             throw FlowError.noResults(netlist: netlist.path, problem: "the netlist does not exist; write it with `kn-map emit`", logTail: [])
@@ -125,7 +125,7 @@ public struct FlowRunner: Sendable {
         case .vacask:
             throw FlowError.simulatorMissing(name: "the vacask flow", searched: [], fix: "kn-map does not run VACASK yet; use flows/vacask-run.sh by hand, or the ngspice flows")
         case .xyce:
-            throw FlowError.simulatorMissing(name: "Xyce", searched: ToolLocator.pathFolders(), fix: SimulatorFlow.xyceUnavailable)
+            throw FlowError.simulatorMissing(name: "Xyce", searched: [], fix: SimulatorFlow.xyceUnavailable)
         }
     }
 }

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KNEmit
+
+struct FlowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flow",
+        abstract: "Run emitted netlists in a circuit simulator.",
+        subcommands: [FlowRunCommand.self]
+    )
+}
+
+struct FlowRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one netlist written by `kn-map emit` and report where its results are.",
+        discussion: """
+        Flows:
+          ngspice39-bsource  a `--format ngspice` netlist in ngspice (39 or later), batch mode
+          ngspice46-osdi     a `--format ngspice-osdi` netlist in ngspice 46 or later; the Verilog-A edge module
+                             beside it is compiled with OpenVAF-Reloaded first when its .osdi is missing or older
+          vacask             not run by kn-map yet (see flows/vacask-run.sh)
+          xyce               Xyce is not available here: says so and exits with status 3
+
+        The run happens in the netlist's folder (a .spiceinit with `set num_threads=1` is written there); the log
+        goes to NETLIST.log and the netlist's control block writes the rawfile next to it. Exit status: 0 done,
+        1 the simulator failed (timeout, non-convergence, crash), 3 the simulator is not installed.
+
+        Examples:
+          kn-map flow run ngspice39-bsource twomoon0.cir
+          kn-map flow run ngspice46-osdi netlists/sample00.cir --timeout 120
+        """
+    )
+
+    @Argument(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce")
+    var flow: SimulatorFlow
+
+    @Argument(help: "The netlist to run.")
+    var netlist: String
+
+    @Option(help: "Seconds before the simulator is stopped.")
+    var timeout: Double = 600
+
+    func validate() throws {
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() throws {
+        let runner = FlowRunner(flow: flow, ngspice: NgspiceRunner(timeout: timeout), openvaf: OpenVAFCompiler(timeout: timeout))
+        do {
+            let result = try runner.run(URL(fileURLWithPath: netlist))
+            let raw = URL(fileURLWithPath: netlist).deletingPathExtension().appendingPathExtension("raw")
+            print("done: \(netlist) in \(String(format: "%.2f", result.seconds)) s (flow \(flow.rawValue))")
+            print("log: \(result.log.path)")
+            if FileManager.default.fileExists(atPath: raw.path) { print("rawfile: \(raw.path)") }
+        } catch let error as FlowError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            if case .simulatorMissing = error { throw ExitCode(3) }
+            throw ExitCode.failure
+        }
+    }
+}
