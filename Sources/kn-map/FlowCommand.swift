@@ -19,7 +19,8 @@ struct FlowRunCommand: ParsableCommand {
           ngspice39-bsource  a `--format ngspice` netlist in ngspice (39 or later), batch mode
           ngspice46-osdi     a `--format ngspice-osdi` netlist in ngspice 46 or later; the Verilog-A edge module
                              beside it is compiled with OpenVAF-Reloaded first when its .osdi is missing or older
-          vacask             not run by kn-map yet (see flows/vacask-run.sh)
+          vacask             a VACASK netlist (.sim, as `kn-map verify --flow vacask --keep DIR` writes it);
+                             the edge module .va beside it is compiled first, as for ngspice46-osdi
           xyce               Xyce is not available here: says so and exits with status 3
 
         The run happens in the netlist's folder (a .spiceinit with `set num_threads=1` is written there); the log
@@ -49,7 +50,8 @@ struct FlowRunCommand: ParsableCommand {
         let runner = FlowRunner(flow: flow, ngspice: NgspiceRunner(timeout: timeout), openvaf: OpenVAFCompiler(timeout: timeout))
         do {
             let result = try runner.run(URL(fileURLWithPath: netlist))
-            let raw = URL(fileURLWithPath: netlist).deletingPathExtension().appendingPathExtension("raw")
+            let url = URL(fileURLWithPath: netlist)
+            let raw = flow == .vacask ? VacaskWriter.rawfile(forNetlist: url) : url.deletingPathExtension().appendingPathExtension("raw")
             print("done: \(netlist) in \(String(format: "%.2f", result.seconds)) s (flow \(flow.rawValue))")
             print("log: \(result.log.path)")
             if FileManager.default.fileExists(atPath: raw.path) { print("rawfile: \(raw.path)") }

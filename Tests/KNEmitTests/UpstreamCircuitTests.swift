@@ -88,3 +88,22 @@ import Testing
         #expect(moved > 0.01)
     }
 }
+
+/// The VACASK flow: the Verilog-A edge module compiled by OpenVAF-Reloaded and run in VACASK, read back from its
+/// rawfile, on twomoon's 16 reference inputs.
+@Suite struct VacaskCircuitTests {
+    @Test(.enabled(if: which("vacask") != nil && which("openvaf-r") != nil, "vacask/openvaf-r are not installed; run flows/ngspice46-osdi.sh"))
+    func twomoonMatchesExactSimulatorInVACASK() throws {
+        guard let files = SharedData.upstream("twomoon"), let ref = try SharedData.reference("twomoon") else {
+            print(SharedData.missingReason); return
+        }
+        let network = try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
+        let inputs = try #require(ref["inputs"] as? [[Double]])
+        let dir = try Fixtures.temporaryFolder("twomoon-vacask")
+        let result = try CircuitVerifier.verify(network: network, inputs: inputs, flow: .vacask, folder: dir, tolerance: 1e-4)
+        print(result.table())
+        let passed = result.passed, table = result.table()
+        #expect(passed, "\(table)")
+        #expect(result.netlists.allSatisfy { $0.url.pathExtension == "sim" && $0.rawfile.lastPathComponent.hasPrefix("tran_verify") })
+    }
+}
