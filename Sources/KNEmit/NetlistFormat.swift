@@ -12,9 +12,17 @@ public enum NetlistFormat: String, CaseIterable, Codable, Sendable {
     case verilogA = "verilog-a"
     /// A B-source netlist in Xyce syntax (`.cir`); not simulated here.
     case xyce
+    /// A VACASK netlist (`.sim`) loading the compiled edge module, and the module `kn_<family>.va` beside it.
+    case vacask
 
     /// The extension of the main file.
-    public var fileExtension: String { self == .verilogA ? "va" : "cir" }
+    public var fileExtension: String {
+        switch self {
+        case .verilogA: return "va"
+        case .vacask: return "sim"
+        default: return "cir"
+        }
+    }
 
     /// The flow that runs this format.
     public var flow: SimulatorFlow? {
@@ -23,6 +31,7 @@ public enum NetlistFormat: String, CaseIterable, Codable, Sendable {
         case .ngspiceOSDI: return .ngspice46OSDI
         case .verilogA: return nil
         case .xyce: return .xyce
+        case .vacask: return .vacask
         }
     }
 }
@@ -64,6 +73,9 @@ public enum NetlistEmitter {
         case .xyce:
             _ = try XyceWriter.write(plans: plans, batched: batched, to: url, options: options)
             return [url]
+        case .vacask:
+            _ = try VacaskWriter.write(plans: plans, batched: batched, to: url, options: options)
+            return [url, dir.appendingPathComponent(module + ".va")]
         }
     }
 }

@@ -48,7 +48,7 @@ func readInputs(_ path: String) throws -> [[Double]] {
 struct EmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emit",
-        abstract: "Write a network's behavioral circuit as an ngspice, ngspice-OSDI, Verilog-A or Xyce netlist.",
+        abstract: "Write a network's behavioral circuit as an ngspice, ngspice-OSDI, Verilog-A, Xyce or VACASK netlist.",
         discussion: """
         The circuit: a capacitor C per node, model ground held at V_CM, one device per edge carrying
         I = beta·i(vs, vd) with vs = (V(src) − V_CM)/alpha, and one gate per layer that switches the layer on
@@ -60,6 +60,7 @@ struct EmitCommand: ParsableCommand {
                         (`kn-map flow run ngspice46-osdi` compiles it with OpenVAF-Reloaded)
           verilog-a     the edge module and the structural top level kn_network (OUT is the top-level .va)
           xyce          B-source netlist in Xyce syntax (NOT simulated here: Xyce is not available)
+          vacask        VACASK netlist (.sim) + the edge module .va (`kn-map flow run vacask` compiles and runs it)
 
         Where the netlists go:
           --sample i    OUT is one netlist for sample i of --inputs
@@ -79,7 +80,7 @@ struct EmitCommand: ParsableCommand {
     @Argument(help: "A model file written by `kn-map import`.")
     var model: String
 
-    @Option(help: "ngspice | ngspice-osdi | verilog-a | xyce")
+    @Option(help: "ngspice | ngspice-osdi | verilog-a | xyce | vacask")
     var format: NetlistFormat
 
     @OptionGroup var scaling: ScalingOptions

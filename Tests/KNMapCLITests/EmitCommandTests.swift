@@ -80,6 +80,21 @@ import Testing
         #expect(scale.status != 0 && scale.stderr.contains("alpha"))
     }
 
+    /// A VACASK netlist from `emit` runs with `flow run vacask`, which compiles the edge module beside it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/vacask") } == true, "vacask is not installed"))
+    func vacaskNetlistRunsInFlowRun() throws {
+        let (dir, model, inputs) = try Self.exampleModel()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("v1.sim")
+        let emit = try KNMapRun.run(["emit", model, "--format", "vacask", "--inputs", inputs, "--sample", "1", "-o", out.path])
+        #expect(emit.status == 0, "\(emit.stderr)")
+        #expect(emit.stdout.contains("kn_shifttanh2.va"))
+        let run = try KNMapRun.run(["flow", "run", "vacask", out.path, "--timeout", "120"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("rawfile: \(dir.appendingPathComponent("tran_v1.raw").path)"))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ngspice"), "ngspice is not installed"))
     func flowRunRunsAnEmittedNetlist() throws {
         let (dir, model, inputs) = try Self.exampleModel()
