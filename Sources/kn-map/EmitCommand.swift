@@ -50,30 +50,36 @@ struct EmitCommand: ParsableCommand {
         commandName: "emit",
         abstract: "Write a network's behavioral circuit as an ngspice, ngspice-OSDI, Verilog-A, Xyce or VACASK netlist.",
         discussion: """
-        The circuit: a capacitor C per node, model ground held at V_CM, one device per edge carrying
-        I = beta·i(vs, vd) with vs = (V(src) − V_CM)/alpha, and one gate per layer that switches the layer on
-        during [t_k, t_k+1)·tau. Every file states alpha, beta, C, tau, V_CM and the supply in its header.
+        The circuit: a capacitor C per node, model ground held at V_CM, one device per
+        edge carrying I = beta·i(vs, vd) with vs = (V(src) − V_CM)/alpha, and one gate
+        per layer that switches the layer on during [t_k, t_k+1)·tau. Every file
+        states alpha, beta, C, tau, V_CM and the supply in its header.
 
         Formats:
-          ngspice       B-source netlist (runs in ngspice 39 or later)
-          ngspice-osdi  netlist of OSDI instances + the Verilog-A edge module kn_<family>.va beside it
-                        (`kn-map flow run ngspice46-osdi` compiles it with OpenVAF-Reloaded)
-          verilog-a     the edge module and the structural top level kn_network (OUT is the top-level .va)
-          xyce          B-source netlist in Xyce syntax (NOT simulated here: Xyce is not available)
-          vacask        VACASK netlist (.sim) + the edge module .va (`kn-map flow run vacask` compiles and runs it)
+          ngspice       B-source netlist (ngspice 39 or later)
+          ngspice-osdi  OSDI instances + the edge module kn_<family>.va beside
+                        it (`kn-map flow run ngspice46-osdi` compiles it)
+          verilog-a     edge module + structural top level kn_network
+                        (OUT is the top-level .va)
+          xyce          B-source netlist in Xyce syntax
+                        (NOT simulated here: Xyce is not available)
+          vacask        VACASK netlist (.sim) + the edge module .va
+                        (`kn-map flow run vacask` compiles and runs it)
 
         Where the netlists go:
           --sample i    OUT is one netlist for sample i of --inputs
-          --batch       OUT is one netlist holding every sample as a separate copy of the circuit
-                        (nets s<j>_n<k>); one simulator run covers all samples
-          otherwise     OUT is a folder with one self-contained netlist per sample, sample<i>.cir
+          --batch       OUT is one netlist with every sample as a separate
+                        copy of the circuit (nets s<j>_n<k>)
+          otherwise     OUT is a folder with one self-contained netlist per
+                        sample: sample0.cir, sample1.cir, ...
 
         Examples:
-          kn-map emit twomoon.knm --format ngspice --inputs points.csv --sample 0 -o twomoon0.cir
-          kn-map emit twomoon.knm --format ngspice-osdi --inputs points.csv -o netlists/
-          kn-map emit twomoon.knm --format ngspice --inputs points.csv --batch -o batch.cir
-          kn-map emit twomoon.knm --format xyce --inputs points.csv --sample 3 --alpha 0.05 -o x3.cir
-          kn-map emit twomoon.knm --format verilog-a -o twomoon_network.va
+          kn-map emit tm.knm --format ngspice --inputs x.csv --sample 0 -o tm0.cir
+          kn-map emit tm.knm --format ngspice-osdi --inputs x.csv -o netlists/
+          kn-map emit tm.knm --format ngspice --inputs x.csv --batch -o all.cir
+          kn-map emit tm.knm --format xyce --inputs x.csv --sample 3 -o x3.cir
+          kn-map emit tm.knm --format vacask --inputs x.csv --sample 0 -o v0.sim
+          kn-map emit tm.knm --format verilog-a -o tm_network.va
         """
     )
 

@@ -16,20 +16,24 @@ struct FlowRunCommand: ParsableCommand {
         abstract: "Run one netlist written by `kn-map emit` and report where its results are.",
         discussion: """
         Flows:
-          ngspice39-bsource  a `--format ngspice` netlist in ngspice (39 or later), batch mode
-          ngspice46-osdi     a `--format ngspice-osdi` netlist in ngspice 46 or later; the Verilog-A edge module
-                             beside it is compiled with OpenVAF-Reloaded first when its .osdi is missing or older
-          vacask             a VACASK netlist (.sim, as `kn-map verify --flow vacask --keep DIR` writes it);
-                             the edge module .va beside it is compiled first, as for ngspice46-osdi
-          xyce               Xyce is not available here: says so and exits with status 3
+          ngspice39-bsource  `--format ngspice` netlist, ngspice 39 or later
+          ngspice46-osdi     `--format ngspice-osdi` netlist, ngspice 46 or
+                             later; the edge module .va beside it is compiled
+                             with OpenVAF-Reloaded when its .osdi is missing
+                             or older
+          vacask             `--format vacask` netlist (.sim) in VACASK; the
+                             .va is compiled first, as for ngspice46-osdi
+          xyce               Xyce is not available here: says so, exits 3
 
-        The run happens in the netlist's folder (a .spiceinit with `set num_threads=1` is written there); the log
-        goes to NETLIST.log and the netlist's control block writes the rawfile next to it. Exit status: 0 done,
-        1 the simulator failed (timeout, non-convergence, crash), 3 the simulator is not installed.
+        The run happens in the netlist's folder (a .spiceinit with `set num_threads=1`
+        is written there); the log goes to NETLIST.log and the netlist's control block
+        writes the rawfile next to it. Exit status: 0 done, 1 the simulator failed
+        (timeout, non-convergence, crash), 3 the simulator is not installed.
 
         Examples:
           kn-map flow run ngspice39-bsource twomoon0.cir
-          kn-map flow run ngspice46-osdi netlists/sample00.cir --timeout 120
+          kn-map flow run ngspice46-osdi netlists/sample0.cir --timeout 120
+          kn-map flow run vacask v0.sim
         """
     )
 

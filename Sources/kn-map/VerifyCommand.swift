@@ -8,18 +8,21 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Simulate a network's circuit and compare it with the model at every anchor.",
         discussion: """
-        Writes the behavioral circuit of MODEL for every sample of --inputs (one netlist per sample, or
-        --samples-per-netlist copies of the circuit in each), runs them in the flow's simulator, --processes at
-        a time (default: one per core), reads the node voltages back at every t_end anchor, maps them
-        to model units through (V − V_CM)/alpha, and compares them with the model integrated exactly
-        (KNSimulate's Simulator, method exact: CVODES Adams at rtol = atol = 1e-10). Prints the scaling and the
-        largest |difference| per sample and anchor; exits with status 1 when any difference exceeds
-        --tolerance, 3 when the flow's simulator is not installed (xyce always).
+        Writes the behavioral circuit of MODEL for every sample of --inputs (one
+        netlist per sample, or --samples-per-netlist copies in each), runs the
+        netlists in the flow's simulator (--processes at a time, default one per
+        core), reads the node voltages at every t_end anchor, maps them to model units
+        through (V − V_CM)/alpha, and compares them with the model integrated exactly
+        (KNSimulate's Simulator, method exact: CVODES Adams at rtol = atol = 1e-10).
+        Prints the scaling and the largest |difference| per sample and anchor; exits
+        with status 1 when a difference exceeds --tolerance, 3 when the flow's
+        simulator is not installed (xyce always).
 
         Examples:
-          kn-map verify twomoon.knm --flow ngspice39-bsource --inputs points.csv
-          kn-map verify twomoon.knm --flow ngspice46-osdi --inputs points.csv --tolerance 1e-5 --keep run/
-          kn-map verify net.knm --flow ngspice46-osdi --inputs x.json --alpha 0.05 --vcm 0.9 --details
+          kn-map verify tm.knm --flow ngspice39-bsource --inputs x.csv
+          kn-map verify tm.knm --flow ngspice46-osdi --inputs x.csv --keep run/
+          kn-map verify tm.knm --flow vacask --inputs x.json --tolerance 1e-5
+          kn-map verify net.knm --flow ngspice46-osdi --inputs x.json --alpha 0.05
         """
     )
 
