@@ -44,6 +44,12 @@ public struct ChipScaling: Hashable, Codable, Sendable {
     public static let behavioralDefault = ChipScaling(alpha: 0.1, beta: 1e-6, capacitance: 1e-12, vcm: 0.9,
                                                       supplies: [Supply(name: "vdd", volts: 1.8)])
 
+    /// The chip default of DESIGN.md §3, measured on a sky130 cell prototype: α = 30 mV/unit (|v| ≤ 6 stays
+    /// inside the headroom), β = 100 nA/unit, C = 1 pF, V_CM = 1.0 V, one 1.8 V supply `vdd`; τ = 300 ns.
+    /// `kn-map emit` and `kn-map verify` use it unless told otherwise.
+    public static let standard = ChipScaling(alpha: 0.03, beta: 1e-7, capacitance: 1e-12, vcm: 1.0,
+                                             supplies: [Supply(name: "vdd", volts: 1.8)])
+
     /// Seconds per unit of model time: `capacitance·alpha/beta`.
     public var tau: Double { capacitance * alpha / beta }
 
@@ -77,15 +83,21 @@ public struct ChipScaling: Hashable, Codable, Sendable {
                 throw .invalid("scaling.supplies", "supply '\(s.name)' is listed twice")
             }
             guard !Self.reservedNet(s.name) else {
-                throw .invalid("scaling.supplies", "supply name '\(s.name)' collides with a network net (n<k>, g<k>); rename it")
+                throw .invalid("scaling.supplies", "supply name '\(s.name)' collides with a network net (n<k>, u<k>, s<j>_n<k>, g<k>); rename it")
             }
         }
     }
 
-    /// Names the emitted netlists use for network nodes (`n<k>`) and layer gates (`g<k>`).
+    /// Names the emitted netlists use for network nodes (`n<k>`, `s<j>_n<k>`), model-unit nets (`u<k>`,
+    /// `s<j>_u<k>`) and layer gates (`g<k>`).
     static func reservedNet(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        guard let first = lower.first, first == "n" || first == "g" else { return false }
+        var lower = name.lowercased()
+        if lower.first == "s", let u = lower.firstIndex(of: "_"), lower[lower.index(after: lower.startIndex)..<u].allSatisfy(\.isNumber),
+           u > lower.index(after: lower.startIndex) {
+            lower = String(lower[lower.index(after: u)...])
+            guard lower.first == "n" || lower.first == "u" else { return false }
+        }
+        guard let first = lower.first, first == "n" || first == "g" || first == "u" else { return false }
         let rest = lower.dropFirst()
         return !rest.isEmpty && rest.allSatisfy(\.isNumber)
     }

@@ -80,6 +80,32 @@ public struct CircuitPlan: Sendable {
         self.stateWidths = [first] + widths
     }
 
+    /// The net of network node `node`: `n<k>` in a one-sample netlist, `s<j>_n<k>` for sample `j` of a batch.
+    /// Model ground (node 0) is the shared reference `n0`.
+    public static func netName(_ node: Int, sample: Int? = nil) -> String {
+        guard node != 0, let sample else { return "n\(node)" }
+        return "s\(sample)_n\(node)"
+    }
+
+    /// The net holding node `node`'s model-unit value in a B-source netlist: `u<k>` (`s<j>_u<k>` in a batch).
+    public static func unitNetName(_ node: Int, sample: Int? = nil) -> String {
+        guard let sample else { return "u\(node)" }
+        return "s\(sample)_u\(node)"
+    }
+
+    /// Checks that the plans of a batch describe the same network and scaling.
+    static func checkBatch(_ plans: [CircuitPlan]) throws(EmitError) {
+        guard let first = plans.first else { return }
+        for (j, p) in plans.enumerated().dropFirst() {
+            guard p.scaling == first.scaling else {
+                throw .invalid("batch sample \(j)", "has a different scaling from sample 0; a batch shares one scaling")
+            }
+            guard p.network == first.network else {
+                throw .invalid("batch sample \(j)", "has a different network from sample 0; a batch holds copies of one network")
+            }
+        }
+    }
+
     /// The conduction window of layer `l` in circuit seconds.
     public func window(ofLayer l: Int) -> (start: Double, end: Double) {
         (anchorTimes[l], anchorTimes[l + 1])

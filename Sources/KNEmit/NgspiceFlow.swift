@@ -28,7 +28,7 @@ public enum NgspiceFlow {
         try? FileManager.default.removeItem(at: written.rawfile)
         let run = try runner.run(written.url)
         guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
-            throw FlowError.noResults(netlist: written.url.path, problem: "ngspice finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
+            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
                                       logTail: NgspiceRunner.tail(run.logText))
         }
         let raw = try Rawfile(contentsOf: written.rawfile)
@@ -37,5 +37,65 @@ public enum NgspiceFlow {
         }
         let values = try Verification.anchorValues(plot, plan: plan, path: written.rawfile.path)
         return NgspiceFlowResult(netlist: written, run: run, anchorValues: values)
+    }
+}
+
+/// The outcome of one simulator run over a batch of samples.
+public struct BatchFlowResult: Sendable {
+    /// The netlist that ran and its rawfile.
+    public let netlist: NgspiceNetlist
+    /// The simulator run (log, wall time).
+    public let run: SimulatorRun
+    /// Model values `[sample][anchor][node − 1]` at every anchor, read back through alpha and V_CM.
+    public let anchorValues: [[[Double]]]
+}
+
+extension NgspiceFlow {
+    /// Writes one netlist holding a copy of the circuit per plan (``NgspiceBehavioralWriter/write(batch:to:options:view:)``),
+    /// runs it once with `runner` and reads every copy's anchor values back.
+    ///
+    /// For the `ngspice46-osdi` flow the edge module `.va` is written beside the netlist and compiled by the runner.
+    /// `writeModule: false` leaves the `.va` to the caller (several concurrent batches share one).
+    public static func simulate(batch plans: [CircuitPlan], netlist: URL, options: NgspiceOptions = NgspiceOptions(),
+                                runner: FlowRunner, writeModule: Bool = true) throws -> BatchFlowResult {
+        guard let first = plans.first else { throw EmitError.invalid("batch", "holds no sample; give at least one input") }
+        let view: NgspiceEdgeView
+        switch runner.flow {
+        case .ngspice39BSource:
+            view = .bSources
+        case .ngspice46OSDI:
+            let module = VerilogAWriter.moduleName(first.network.family)
+            if writeModule {
+                try VerilogAWriter.writeEdgeModule(first.network.family, scaling: first.scaling,
+                                                   to: netlist.deletingLastPathComponent().appendingPathComponent(module + ".va"))
+            }
+            view = .osdi(library: module + ".osdi")
+        case .vacask:
+            view = .bSources  // unused: VACASK has its own writer
+        case .xyce:
+            _ = try runner.run(netlist)  // throws the flow's explanation
+            throw FlowError.simulatorMissing(name: runner.flow.rawValue, searched: [], fix: "use ngspice39-bsource or ngspice46-osdi")
+        }
+        let written: NgspiceNetlist
+        if runner.flow == .vacask {
+            written = try VacaskWriter.write(plans: plans, batched: plans.count > 1, to: netlist.deletingPathExtension().appendingPathExtension("sim"), options: options)
+        } else {
+            written = try NgspiceBehavioralWriter.write(plans: plans, batched: plans.count > 1, to: netlist, options: options, view: view)
+        }
+        try? FileManager.default.removeItem(at: written.rawfile)
+        let run = try runner.run(written.url)
+        guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
+            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
+                                      logTail: NgspiceRunner.tail(run.logText))
+        }
+        let raw = try Rawfile(contentsOf: written.rawfile)
+        guard let plot = raw.plot(named: "transient") else {
+            throw VerificationError.missing(path: written.rawfile.path, what: "the transient plot")
+        }
+        var values: [[[Double]]] = []
+        for (j, plan) in plans.enumerated() {
+            values.append(try Verification.anchorValues(plot, plan: plan, path: written.rawfile.path, sample: written.sampleTag(j)))
+        }
+        return BatchFlowResult(netlist: written, run: run, anchorValues: values)
     }
 }

@@ -18,7 +18,7 @@ public enum FlowError: Error, Equatable, CustomStringConvertible, Sendable {
         func tail(_ t: [String]) -> String { t.isEmpty ? "" : "\nlast log lines:\n" + t.map { "  " + $0 }.joined(separator: "\n") }
         switch self {
         case let .simulatorMissing(name, searched, fix):
-            return "\(name) not found (searched \(searched.joined(separator: ", "))); \(fix)"
+            return "\(name) not found" + (searched.isEmpty ? "" : " (searched \(searched.joined(separator: ", ")))") + "; \(fix)"
         case let .timeout(netlist, seconds, t):
             return "\(netlist): the simulation did not finish within \(seconds) s and was stopped; raise the timeout or shorten the run" + tail(t)
         case let .nonConvergence(netlist, t):

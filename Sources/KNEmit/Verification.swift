@@ -74,14 +74,16 @@ public enum Verification {
     /// A value is linearly interpolated between the two stored points around the anchor's circuit time; the
     /// behavioral netlists put a PWL corner at every anchor, so a point lies on it. An anchor outside the stored
     /// time range is an error.
-    public static func anchorValues(_ plot: RawPlot, plan: CircuitPlan, path: String) throws(VerificationError) -> [[Double]] {
+    /// `sample` selects the copy of a batch netlist (nets `s<j>_n<k>`); `nil` reads the nets `n<k>`.
+    public static func anchorValues(_ plot: RawPlot, plan: CircuitPlan, path: String, sample: Int? = nil) throws(VerificationError) -> [[Double]] {
         guard let ti = plot.index(of: "time") else { throw .missing(path: path, what: "the time vector") }
         let time = plot.column(ti)
         guard let first = time.first, let last = time.last else { throw .missing(path: path, what: "every time point") }
         let nv = plot.variables.count
         var columns: [Int: Int] = [:]
         for n in 1...max(plan.nodeCount, 1) where n <= plan.nodeCount {
-            guard let c = plot.voltageIndex(of: "n\(n)") else { throw .missing(path: path, what: "the vector v(n\(n))") }
+            let net = CircuitPlan.netName(n, sample: sample)
+            guard let c = plot.voltageIndex(of: net) else { throw .missing(path: path, what: "the vector v(\(net))") }
             columns[n] = c
         }
         var out: [[Double]] = []

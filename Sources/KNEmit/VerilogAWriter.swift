@@ -60,17 +60,23 @@ public enum VerilogAWriter {
     }
 
     /// Writes a structural top-level module `kn_network(n1, …, nN)` for simulators that elaborate hierarchical
-    /// Verilog-A/AMS (Spectre, AMS Designer and the like; OpenVAF compiles single compact modules only and does
-    /// not take this file). It holds the reference `n0 = vcm`, one capacitor per node, one gate per layer
-    /// (`transition` of a level switched by `timer` events, so the simulator lands on every switching time) and
-    /// one edge instance per edge. The testbench sets the initial node voltages.
+    /// Verilog-A/AMS (Spectre, AMS Designer and the like). It holds the reference `n0 = vcm`, one capacitor per
+    /// node, one gate per layer and one edge instance per edge; the testbench sets the initial node voltages.
+    ///
+    /// Which tool takes which file: the edge module (``edgeModule(_:scaling:)``) compiles with OpenVAF-Reloaded
+    /// (ngspice 46 OSDI, VACASK) and parses with ADMS (`admsXml`); this structural file parses with ADMS but
+    /// OpenVAF does not take it (it compiles single compact modules, not netlists of instances), and it was not
+    /// simulated here. The gate is `transition()` of a level that `$abstime` switches half a ramp before each
+    /// switching time, so that its crossover is centred on it; `timer` events would make the simulator land on
+    /// those times exactly, but ADMS 2.3.7 rejects `@(timer(…))`.
     public static func writeStructural(_ plan: CircuitPlan, edgeModuleFile: String, to url: URL, source: String? = nil) throws {
         let s = plan.scaling
         let net = plan.network
         let module = moduleName(net.family)
         let f = TextSink.format
         try writeText(to: url) { out in
-            try out.line("// kn-toolkit structural Verilog-AMS view of a KirchhoffNet (not simulated here: no hierarchical Verilog-A simulator is installed)")
+            try out.line("// kn-toolkit structural Verilog-A view of a KirchhoffNet, for hierarchical Verilog-A simulators (Spectre-like).")
+            try out.line("// Parses with ADMS (admsXml); OpenVAF compiles only the edge module. Not simulated here: no hierarchical Verilog-A simulator is installed.")
             for l in s.headerLines() + plan.modelLines(source: source) { try out.line("// " + l) }
             try out.line("// initial state (model units, nodes 1..\(plan.nodeCount)): \(plan.initialState); set it as initial conditions in the testbench")
             try out.line("`include \"disciplines.vams\"")
@@ -85,12 +91,8 @@ public enum VerilogAWriter {
             try out.line("module kn_gate(g);")
             try out.line("    output g; electrical g;")
             try out.line("    parameter real t_on = 0.0, t_off = 1.0, ramp = 1e-15;")
-            try out.line("    real level;")
             try out.line("    analog begin")
-            try out.line("        @(initial_step) level = (t_on <= 0.0) ? 1.0 : 0.0;")
-            try out.line("        @(timer(t_on - ramp/2)) level = 1.0;")
-            try out.line("        @(timer(t_off - ramp/2)) level = 0.0;")
-            try out.line("        V(g) <+ transition(level, 0.0, ramp);")
+            try out.line("        V(g) <+ transition((($abstime >= t_on - ramp/2) && ($abstime < t_off - ramp/2)) ? 1.0 : 0.0, 0.0, ramp);")
             try out.line("    end")
             try out.line("endmodule")
             try out.line("")

@@ -16,7 +16,11 @@ struct KNMapCommand: AsyncParsableCommand {
           kn-map simulate twomoon.knm --samples 16 --seed 1 --method exact -o out.csv
         """,
         version: "0.1.0",
-        subcommands: [ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self, BenchCommand.self, PDKCommand.self, MonteCarloCommand.self, RetrainCommand.self]
+        subcommands: [
+            ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self,
+            PDKCommand.self, EmitCommand.self, FlowCommand.self, VerifyCommand.self,
+            MonteCarloCommand.self, RetrainCommand.self, BenchCommand.self,
+        ]
     )
 
     /// ArgumentParser's own `main`, with an `InterruptCleanup` that owns SIGINT and SIGTERM: an interrupted run

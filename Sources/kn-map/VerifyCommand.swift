@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import KNEmit
+import KNModel
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Simulate a network's circuit and compare it with the model at every anchor.",
+        discussion: """
+        Writes the behavioral circuit of MODEL for every sample of --inputs (one
+        netlist per sample, or --samples-per-netlist copies in each), runs the
+        netlists in the flow's simulator (--processes at a time, default one per
+        core), reads the node voltages at every t_end anchor, maps them to model units
+        through (V − V_CM)/alpha, and compares them with the model integrated exactly
+        (KNSimulate's Simulator, method exact: CVODES Adams at rtol = atol = 1e-10).
+        Prints the scaling and the largest |difference| per sample and anchor; exits
+        with status 1 when a difference exceeds --tolerance, 3 when the flow's
+        simulator is not installed (xyce always).
+
+        Examples:
+          kn-map verify tm.knm --flow ngspice39-bsource --inputs x.csv
+          kn-map verify tm.knm --flow ngspice46-osdi --inputs x.csv --keep run/
+          kn-map verify tm.knm --flow vacask --inputs x.json --tolerance 1e-5
+          kn-map verify net.knm --flow ngspice46-osdi --inputs x.json --alpha 0.05
+        """
+    )
+
+    @Argument(help: "A model file written by `kn-map import`.")
+    var model: String
+
+    @Option(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce")
+    var flow: SimulatorFlow
+
+    @Option(help: "Inputs in model units: .csv (a sample per line), .npy or .json.")
+    var inputs: String
+
+    @Option(help: "The largest allowed |difference| in model units.")
+    var tolerance: Double = 1e-4
+
+    @Option(help: "Seconds before the simulator is stopped.")
+    var timeout: Double = 600
+
+    @OptionGroup var scaling: ScalingOptions
+
+    @Option(help: "Keep the netlist, log and rawfile in this folder (default: a temporary folder, removed afterwards).")
+    var keep: String?
+
+    @Flag(help: "Also print every node's expected and simulated value.")
+    var details = false
+
+    @Option(help: "Simulators to run at once (default: one per core).")
+    var processes: Int?
+
+    @Option(help: "Samples per netlist, as separate copies of the circuit (default 1).")
+    var samplesPerNetlist: Int = 1
+
+    func validate() throws {
+        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number of model units") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let processes, processes < 1 { throw ValidationError("--processes must be at least 1") }
+        if samplesPerNetlist < 1 { throw ValidationError("--samples-per-netlist must be at least 1") }
+    }
+
+    func run() throws {
+        let network = try ModelFile.read(from: URL(fileURLWithPath: model))
+        let samples = try readInputs(inputs)
+        let folder = keep.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("kn-verify-\(UUID().uuidString)")
+        defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
+        let runner = FlowRunner(flow: flow, ngspice: NgspiceRunner(timeout: timeout), openvaf: OpenVAFCompiler(timeout: timeout))
+        var options = NgspiceOptions()
+        options.source = URL(fileURLWithPath: model).lastPathComponent
+        let result: CircuitVerification
+        do {
+            result = try CircuitVerifier.verify(network: network, inputs: samples, flow: flow, scaling: scaling.scaling,
+                                                folder: folder, tolerance: tolerance, options: options, runner: runner,
+                                                samplesPerNetlist: samplesPerNetlist, processes: processes)
+        } catch let error as FlowError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            if case .simulatorMissing = error { throw ExitCode(3) }
+            throw ExitCode.failure
+        }
+        print(result.table(details: details))
+        if keep != nil { print("kept: \(folder.path) (netlists, logs, rawfiles)") }
+        if !result.passed { throw ExitCode.failure }
+    }
+}
