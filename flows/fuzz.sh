@@ -11,13 +11,14 @@
 # .build-fuzz/corpus/<harness> (git-ignored), which the fuzzer grows; for the checkpoint and config harnesses the
 # upstream files in ../shared/upstream are added there at run time when present (they are not ours to commit).
 # A crash leaves .build-fuzz/crashes/<harness>/crash-*; the script exits non-zero and prints the reproducer line.
-# Environment: KN_FUZZ_JOBS (parallel runs per harness, default 1), KN_FUZZ_RSS_MB (default 2048).
+# Environment: KN_FUZZ_JOBS (parallel runs per harness, default 1), KN_FUZZ_RSS_MB (default 2048),
+# KN_FUZZ_SCRATCH (another .build-fuzz-* folder, to run two sessions side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 harness=${1:-all}
 seconds=${2:-30}
-scratch=.build-fuzz
+scratch=${KN_FUZZ_SCRATCH:-.build-fuzz}
 rss=${KN_FUZZ_RSS_MB:-2048}
 
 harnesses=()
