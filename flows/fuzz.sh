@@ -35,6 +35,16 @@ for target in KNImport KNEmit; do
     nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
 done
 bin=$("${build[@]}" --show-bin-path)
+# Every Swift module must carry libFuzzer's coverage counters, or the fuzzer runs blind (a scratch folder once held
+# uninstrumented objects after an interrupted first build): check, and rebuild the modules once if they lack them.
+instrumented() { for o in "$bin"/KNModel.build/*.o; do nm "$o" 2>/dev/null | grep -q __sanitizer_cov && return 0; done; return 1; }
+if ! instrumented; then
+    rm -rf "$bin"/{KNModel,KNImport,KNSimulate,KNEmit,Yams,ZIPFoundation}.build
+    for target in KNImport KNEmit; do
+        nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
+    done
+    instrumented || { echo "fuzz.sh: the modules in $bin are not instrumented for libFuzzer" >&2; exit 1; }
+fi
 objects=()
 for module in KNModel KNImport KNSimulate KNEmit Yams CYaml ZIPFoundation; do
     while IFS= read -r o; do objects+=("$o"); done < <(find "$bin/$module.build" -name "*.o")
