@@ -179,6 +179,8 @@ struct MalformedInputCommandTests {
               stderr: "Error: $M/negative_shape.npy: not a usable .npy array: shape [-2, 2] is negative or too large; save the array again with numpy.save"),
         Exact(name: "NPY shape whose element count overflows", arguments: ["simulate", "$T/ex.knm", "--inputs", "$M/overflowing_shape.npy", "-o", "$T/out.csv"], status: 1,
               stderr: "Error: $M/overflowing_shape.npy: not a usable .npy array: shape [4611686018427387904, 4] is negative or too large; save the array again with numpy.save"),
+        Exact(name: "NPY shape with ')' before '('", arguments: ["simulate", "$T/ex.knm", "--inputs", "$M/shape_parentheses.npy", "-o", "$T/out.csv"], status: 1,
+              stderr: "Error: $M/shape_parentheses.npy: not a usable .npy array: header has no shape tuple; save the array again with numpy.save"),
         // Model files (made from the example in $T by `brokenModels`).
         Exact(name: "truncated model file", arguments: ["inspect", "$T/truncated.knm"], status: 1,
               stderr: "Error: $T/truncated.knm: byte 16: the header length 861 exceeds the 200-byte file (truncated or damaged); re-import the checkpoint with `kn-map import`"),

@@ -128,6 +128,10 @@ def main():
     write("huge_shape.npy", npy("<f8", "(1000000, 1000000)", b"\0" * 16))
     write("negative_shape.npy", npy("<f8", "(-2, 2)", b"\0" * 32))
     write("overflowing_shape.npy", npy("<f8", "(4611686018427387904, 4)", b"\0" * 32))
+    # The samples-npy fuzzer's crash: the shape field has its ')' before its '(' (an inverted range trapped).
+    h = "{'descr': '<f2', 'shape': 1), 'fortran_order': False, 'shape': ( }"
+    h += " " * ((-(10 + len(h) + 1)) % 64) + "\n"
+    write("shape_parentheses.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + b"\0" * 8)
 
     # Rawfiles, cut from ngspice's output (the header is kept verbatim; the data is ngspice's first values).
     raw_header = ("Title: * rc low-pass\nDate: Sun Nov 29 00:36:05  2026\nCommand: ngspice-46\n"
