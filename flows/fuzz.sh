@@ -35,11 +35,11 @@ for target in KNImport KNEmit; do
     nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
 done
 bin=$("${build[@]}" --show-bin-path)
-# Every Swift module must carry libFuzzer's coverage counters, or the fuzzer runs blind (a scratch folder once held
-# uninstrumented objects after an interrupted first build): check, and rebuild the modules once if they lack them.
+# Every Swift module must carry libFuzzer's coverage counters, or the fuzzer runs blind (an incremental rebuild has
+# been seen to drop the instrumentation): check, and rebuild the modules once if they lack them.
 instrumented() { for o in "$bin"/KNModel.build/*.o; do nm "$o" 2>/dev/null | grep -q __sanitizer_cov && return 0; done; return 1; }
 if ! instrumented; then
-    rm -rf "$bin"/{KNModel,KNImport,KNSimulate,KNEmit,Yams,ZIPFoundation}.build
+    rm -rf "$scratch/$(basename "$(dirname "$bin")")" "$scratch/release" "$scratch/build.db"
     for target in KNImport KNEmit; do
         nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
     done
