@@ -47,6 +47,7 @@ struct TorchArchive {
                               problem: "does not start with a zip local header (PK\\x03\\x04), so it is not a torch checkpoint",
                               fix: "pass the model.pth that torch.save wrote")
         }
+        try ZipBounds.check(url: url, fileSize: size, path: path)
         do {
             archive = try Archive(url: url, accessMode: .read)
         } catch {

@@ -15,7 +15,7 @@ protocol WritesFiles {
 /// output as it was before (or absent), never half written.
 ///
 /// The signals are taken through dispatch sources, so the cleanup runs on an ordinary thread, not in a signal
-/// handler, while the command goes on until the process exits.
+/// handler, while the command goes on until the process exits. Child processes get the default actions back.
 final class InterruptCleanup: @unchecked Sendable {
     private let lock = NSLock()
     private var outputs: [URL] = []
@@ -23,7 +23,10 @@ final class InterruptCleanup: @unchecked Sendable {
 
     init(signals: [Int32] = [SIGINT, SIGTERM]) {
         for number in signals {
-            signal(number, SIG_IGN)
+            // A handler that does nothing keeps the default action away; the dispatch source does the work. Not
+            // SIG_IGN: an ignored signal stays ignored in the programs kn-map starts (ngspice), which then could
+            // not be stopped.
+            signal(number, { _ in })
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { self.stop(signal: number) }
             source.resume()

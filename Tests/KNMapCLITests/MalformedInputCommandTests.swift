@@ -128,6 +128,8 @@ struct MalformedInputCommandTests {
               stderr: "Error: $M/crc_mismatch.pth: archive/data/1: cannot be extracted (CRC-32 mismatch); \(damagedFix)"),
         Exact(name: "entry larger than the file", arguments: ["import", "$F/bomb_size.pth", "$F/tiny.yaml", "-o", "$T/out.knm"], status: 1,
               stderr: "Error: $F/bomb_size.pth: archive/data.pkl: declares 2147483632 bytes of data but the whole file has 431; \(damagedFix)"),
+        Exact(name: "ZIP64 offset past 2^63", arguments: ["import", "$M/zip64_offset_overflow.pth", "$F/tiny.yaml", "-o", "$T/out.knm"], status: 1,
+              stderr: "Error: $M/zip64_offset_overflow.pth: ZIP64 end record at byte 1285: its directory offset is 17942340915444057106, past any file size; \(damagedFix)"),
         Exact(name: "zip bomb by inflation ratio", arguments: ["import", "$M/ratio_bomb.pth", "$F/tiny.yaml", "-o", "$T/out.knm"], status: 1,
               stderr: "Error: $M/ratio_bomb.pth: archive/data.pkl: declares 4294967280 bytes inflated from 177 compressed bytes (a zip bomb?); \(damagedFix)"),
         Exact(name: "zip bomb within the deflate ratio", arguments: ["import", "$M/zip_bomb.pth", "$F/tiny.yaml", "-o", "$T/out.knm"], status: 1,
@@ -175,6 +177,10 @@ struct MalformedInputCommandTests {
               stderr: "Error: $M/huge_shape.npy: not a usable .npy array: data truncated: 16 bytes for 1000000000000 values of 8 bytes; the file is incomplete, save the array again with numpy.save"),
         Exact(name: "NPY with a negative shape", arguments: ["simulate", "$T/ex.knm", "--inputs", "$M/negative_shape.npy", "-o", "$T/out.csv"], status: 1,
               stderr: "Error: $M/negative_shape.npy: not a usable .npy array: shape [-2, 2] is negative or too large; save the array again with numpy.save"),
+        Exact(name: "NPY shape whose element count overflows", arguments: ["simulate", "$T/ex.knm", "--inputs", "$M/overflowing_shape.npy", "-o", "$T/out.csv"], status: 1,
+              stderr: "Error: $M/overflowing_shape.npy: not a usable .npy array: shape [4611686018427387904, 4] is negative or too large; save the array again with numpy.save"),
+        Exact(name: "NPY shape with ')' before '('", arguments: ["simulate", "$T/ex.knm", "--inputs", "$M/shape_parentheses.npy", "-o", "$T/out.csv"], status: 1,
+              stderr: "Error: $M/shape_parentheses.npy: not a usable .npy array: header has no shape tuple; save the array again with numpy.save"),
         // Model files (made from the example in $T by `brokenModels`).
         Exact(name: "truncated model file", arguments: ["inspect", "$T/truncated.knm"], status: 1,
               stderr: "Error: $T/truncated.knm: byte 16: the header length 861 exceeds the 200-byte file (truncated or damaged); re-import the checkpoint with `kn-map import`"),
@@ -182,6 +188,8 @@ struct MalformedInputCommandTests {
               stderr: "Error: $T/cut.knm: layer 1 parameters: 180 values of 4 bytes at byte 3200 lie outside the 3500-byte file (truncated or damaged); re-import the checkpoint"),
         Exact(name: "model file claiming 10^15 edges", arguments: ["inspect", "$T/huge.knm"], status: 1,
               stderr: "Error: $T/huge.knm: layer 0 src: 1000000000000000 values of 4 bytes at byte 896 lie outside the 4058-byte file (truncated or damaged); re-import the checkpoint"),
+        Exact(name: "model file whose counts overflow", arguments: ["inspect", "$T/overflow.knm"], status: 1,
+              stderr: "Error: $T/overflow.knm: layer 0: column lengths disagree with edgeCount 4611686018427387904; re-import the checkpoint"),
         Exact(name: "model file with a damaged header", arguments: ["inspect", "$T/badheader.knm"], status: 1,
               stderr: "Error: $T/badheader.knm: byte 24: the JSON header is damaged (at layers[0].edgeCount: Expected to decode Int but found a string instead.); re-import the checkpoint with `kn-map import`"),
     ]
@@ -203,6 +211,10 @@ struct MalformedInputCommandTests {
             .replacingOccurrences(of: "\"count\":180,", with: "\"count\":3000000000000000,")
             .replacingOccurrences(of: "\"edgeCount\":60,", with: "\"edgeCount\":1000000000000000,")
         try write(header: huge, over: bytes, to: dir.appendingPathComponent("huge.knm"))
+        let overflow = header.replacingOccurrences(of: "\"count\":60,", with: "\"count\":4611686018427387904,")
+            .replacingOccurrences(of: "\"count\":180,", with: "\"count\":4611686018427387904,")
+            .replacingOccurrences(of: "\"edgeCount\":60,", with: "\"edgeCount\":4611686018427387904,")
+        try write(header: overflow, over: bytes, to: dir.appendingPathComponent("overflow.knm"))
         header = header.replacingOccurrences(of: "\"edgeCount\":60,", with: "\"edgeCount\":\"60\",")
         try write(header: header, over: bytes, to: dir.appendingPathComponent("badheader.knm"))
     }

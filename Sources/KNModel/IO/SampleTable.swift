@@ -145,10 +145,18 @@ extension SampleTable {
         if let fo = field("fortran_order"), fo.hasPrefix("True") {
             throw .npy(path: path, reason: "Fortran-order arrays are not supported; save with numpy.ascontiguousarray")
         }
+        // The closing parenthesis is searched after the opening one (the fuzzer found a header with ')' first,
+        // which made an inverted range and crashed).
         guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
-              let close = shapeField.firstIndex(of: ")") else { throw .npy(path: path, reason: "header has no shape") }
-        let dims = shapeField[shapeField.index(after: open)..<close].split(separator: ",")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+              let close = shapeField[open...].firstIndex(of: ")") else {
+            throw .npy(path: path, reason: "header has no shape tuple; save the array again with numpy.save")
+        }
+        let parts = shapeField[shapeField.index(after: open)..<close].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let dims = parts.compactMap { Int($0) }
+        guard dims.count == parts.count else {
+            throw .npy(path: path, reason: "shape (\(parts.joined(separator: ", "))) is not a tuple of integers; save the array again with numpy.save")
+        }
         guard dims.count == 1 || dims.count == 2 else {
             throw .npy(path: path, reason: "shape \(dims) must be (samples, values) or (values,)")
         }

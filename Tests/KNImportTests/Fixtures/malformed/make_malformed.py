@@ -57,6 +57,13 @@ def main():
     crc[header + 30 + len(name) + extra + 17] ^= 0x40
     write("crc_mismatch.pth", bytes(crc))
 
+    # A ZIP64 end record whose central-directory offset is past 2^63 (the checkpoint fuzzer's first crash:
+    # ZIPFoundation converted it to off_t and trapped).
+    z64 = bytearray(tiny)
+    record = z64.rindex(b"PK\x06\x06")
+    struct.pack_into("<Q", z64, record + 48, 0xF900000000000000 | struct.unpack_from("<Q", z64, record + 48)[0])
+    write("zip64_offset_overflow.pth", bytes(z64))
+
     # A zip bomb within deflate's ratio: a 9 MiB storage deflated to about 1/160 of that. The reader allows a
     # small checkpoint 8 MiB of storages, so it refuses this one from the declared sizes, before inflating.
     rng = random.Random(7)
@@ -120,6 +127,11 @@ def main():
     write("nan_input.npy", npy("<f8", "(2, 2)", struct.pack("<4d", 0.5, 0.25, float("nan"), 1.0)))
     write("huge_shape.npy", npy("<f8", "(1000000, 1000000)", b"\0" * 16))
     write("negative_shape.npy", npy("<f8", "(-2, 2)", b"\0" * 32))
+    write("overflowing_shape.npy", npy("<f8", "(4611686018427387904, 4)", b"\0" * 32))
+    # The samples-npy fuzzer's crash: the shape field has its ')' before its '(' (an inverted range trapped).
+    h = "{'descr': '<f2', 'shape': 1), 'fortran_order': False, 'shape': ( }"
+    h += " " * ((-(10 + len(h) + 1)) % 64) + "\n"
+    write("shape_parentheses.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + b"\0" * 8)
 
     # Rawfiles, cut from ngspice's output (the header is kept verbatim; the data is ngspice's first values).
     raw_header = ("Title: * rc low-pass\nDate: Sun Nov 29 00:36:05  2026\nCommand: ngspice-46\n"
