@@ -31,7 +31,7 @@ fi
 # 1. The instrumented library modules (and the C code under them).
 build=(swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path "$scratch")
 mkdir -p "$scratch"
-for target in KNImport KNEmit; do
+for target in KNImport KNEmit KNProcess; do
     nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
 done
 bin=$("${build[@]}" --show-bin-path)
@@ -40,20 +40,20 @@ bin=$("${build[@]}" --show-bin-path)
 instrumented() { for o in "$bin"/KNModel.build/*.o; do nm "$o" 2>/dev/null | grep -q __sanitizer_cov && return 0; done; return 1; }
 if ! instrumented; then
     rm -rf "$scratch/$(basename "$(dirname "$bin")")" "$scratch/release" "$scratch/build.db"
-    for target in KNImport KNEmit; do
+    for target in KNImport KNEmit KNProcess; do
         nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
     done
     instrumented || { echo "fuzz.sh: the modules in $bin are not instrumented for libFuzzer" >&2; exit 1; }
 fi
 objects=()
-for module in KNModel KNImport KNSimulate KNEmit Yams CYaml ZIPFoundation; do
+for module in KNModel KNImport KNSimulate KNEmit KNProcess Yams CYaml ZIPFoundation; do
     while IFS= read -r o; do objects+=("$o"); done < <(find "$bin/$module.build" -name "*.o")
 done
 flags=(-O -parse-as-library -sanitize=fuzzer,address -I "$bin/Modules" -I "$bin")
 # The C modules under the Swift ones (CSundials, CYaml, CZlib).
 while IFS= read -r map; do flags+=(-Xcc -fmodule-map-file="$root/$map"); done \
-    < <(find Sources/CSundials "$scratch/checkouts/Yams/Sources/CYaml" "$scratch/checkouts/ZIPFoundation/Sources/CZLib" -name module.modulemap)
-flags+=(-lz -lsundials_cvodes -lsundials_arkode -lsundials_nvecserial -lsundials_sunlinsolklu
+    < <(find Sources/CSundials Sources/CLibXML2 "$scratch/checkouts/Yams/Sources/CYaml" "$scratch/checkouts/ZIPFoundation/Sources/CZLib" -name module.modulemap)
+flags+=(-Xcc -I/usr/include/libxml2 -lxml2 -lz -lsundials_cvodes -lsundials_arkode -lsundials_nvecserial -lsundials_sunlinsolklu
        -lsundials_sunmatrixsparse -lklu)
 
 status=0

@@ -24,6 +24,20 @@ public enum AtomicFile {
         return removed
     }
 
+    /// Removes this process's unfinished temporary files for any file in `folder` (an output folder whose file
+    /// names are not known in advance). Returns the paths it removed.
+    @discardableResult
+    public static func removeTemporaryFiles(inFolder folder: URL) -> [String] {
+        let marker = ".tmp-\(ProcessInfo.processInfo.processIdentifier)-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") && name.contains(marker) {
+            let path = folder.appendingPathComponent(name).path
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
+    }
+
     /// Writes `data` to `url` atomically.
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { handle in try handle.write(contentsOf: data) }

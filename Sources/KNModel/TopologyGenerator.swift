@@ -53,8 +53,42 @@ public enum TopologyGenerator: Hashable, Codable, Sendable {
         }
     }
 
+    /// The most edges one layer may have (about 2.4 GB of parameters in float32): far above every published
+    /// network (cifar10: 2,054,018), low enough that a mistyped size is refused before memory runs out.
+    public static let maximumEdgeCount = 200_000_000
+
+    /// An upper bound of the number of edges `generate()` emits, computed without generating them.
+    public var edgeCountBound: Double {
+        func pairs(_ rep: [Int]) -> Double { Double(rep.reduce(0) { $0 + max($1, 0) }) }
+        func patches(_ a: NeighborArguments) -> (edges: Double, nodes: Double) {
+            let pad = a.padding ? Double(a.neighborSize - 1) : 0
+            let k = Double(a.neighborSize)
+            let positions = max(Double(a.width) + 2 * pad - k + 1, 0) * max(Double(a.height) + 2 * pad - k + 1, 0)
+            let n = Double(a.numChannel) * k * k
+            return (positions * n * (n - 1) * Double(max(a.kernelRepeat, 0)) * Double(max(a.parallel, 1)),
+                    Double(a.numChannel) * Double(a.width) * Double(a.height) * Double(max(a.parallel, 1)))
+        }
+        switch self {
+        case let .fullyConnect(n, _, rep): return Double(n) * Double(n - 1) * pairs(rep)
+        case let .simpleConnect(n, _, rep): return Double(n) * Double(max(rep.first ?? 0, 0))
+        case let .neighborIndex(a): return patches(a).edges
+        case let .mixConnect(a, hidden, rep):
+            let (edges, nodes) = patches(a)
+            return edges + nodes * pairs(rep) + Double(max(hidden, 0)) * (nodes + 1) * pairs(rep)
+        case let .pregiven(sei, features, across, within, toGround):
+            let m = Double(sei.first?.count ?? 0)
+            let maxNode = Double(sei.joined().max() ?? 0) + 1
+            return 2 * m * Double(within) * Double(features) + maxNode * Double(features) * Double(across)
+                + 2 * maxNode * Double(features) * Double(toGround)
+        }
+    }
+
     /// Generates the edge list exactly as upstream does.
     public func generate() throws(ModelError) -> EdgeList {
+        let bound = edgeCountBound
+        guard bound <= Double(Self.maximumEdgeCount) else {
+            throw .invalid(upstreamName, String(format: "would generate about %.3g edges per layer, above the limit of %d; check its size arguments (num_node, width, height, neighbor_size, repeat)", bound, Self.maximumEdgeCount))
+        }
         var list = EdgeList()
         switch self {
         case let .fullyConnect(numNode, includeGround, rep):

@@ -44,7 +44,13 @@ final class InterruptCleanup: @unchecked Sendable {
     private func stop(signal number: Int32) -> Never {
         lock.lock()  // held until the process ends: no output can be added while the files are removed
         var removed: [String] = []
-        for url in outputs { removed += AtomicFile.removeTemporaryFiles(for: url) }
+        for url in outputs {
+            removed += AtomicFile.removeTemporaryFiles(for: url)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+                removed += AtomicFile.removeTemporaryFiles(inFolder: url)
+            }
+        }
         let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
         let detail = removed.isEmpty ? "" : "; removed the unfinished \(removed.joined(separator: ", "))"
         FileHandle.standardError.write(Data("kn-map: stopped by \(name)\(detail)\n".utf8))
@@ -69,4 +75,13 @@ extension SimulateCommand: WritesFiles {
 
 extension ImportBench: WritesFiles {
     var outputFiles: [URL] { [scratchModel] }
+}
+
+extension EmitCommand: WritesFiles {
+    /// The netlist file, or the output folder (whose files' temporary files sit inside it).
+    var outputFiles: [URL] { [URL(fileURLWithPath: output)] }
+}
+
+extension PDKCommand.Plot: WritesFiles {
+    var outputFiles: [URL] { [URL(fileURLWithPath: output)] }
 }

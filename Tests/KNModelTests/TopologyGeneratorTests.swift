@@ -86,3 +86,33 @@ struct TopologyGeneratorTests {
         }
     }
 }
+
+/// A mistyped size is refused before memory runs out, and the bound never undercounts real networks.
+struct TopologySizeLimitTests {
+    @Test func hugeFullyConnectIsRefusedBeforeAllocating() {
+        #expect {
+            try TopologyGenerator.fullyConnect(numNode: 10_000_000, includeGround: true, repeat: [1, 1]).generate()
+        } throws: { error in
+            "\(error)".hasPrefix("_fully_connect: would generate about 2e+14 edges per layer")
+        }
+    }
+
+    @Test func boundCoversEveryGenerator() throws {
+        let neighbor = TopologyGenerator.NeighborArguments(numChannel: 1, width: 28, height: 28, neighborSize: 4)
+        let padded = TopologyGenerator.NeighborArguments(numChannel: 2, width: 5, height: 4, neighborSize: 3, padding: true,
+                                                         kernelRepeat: 2, parallel: 2)
+        let generators: [TopologyGenerator] = [
+            .fullyConnect(numNode: 3, includeGround: true, repeat: [25, 25]),
+            .simpleConnect(numNode: 4, includeGround: false, repeat: [2, 0]),
+            .neighborIndex(padded),
+            .mixConnect(neighbor, fullyConnectNode: 50, repeat: [1, 1]),
+            .pregiven(sourceEdgeIndex: [[0, 1, 2], [1, 2, 0]], numNodeFeature: 3, repeatAcrossLayer: 2,
+                      repeatWithinLayer: 2, repeatToGround: 1),
+        ]
+        for g in generators {
+            let count = try g.generate().count
+            #expect(Double(count) <= g.edgeCountBound, "\(g.upstreamName): \(count) > \(g.edgeCountBound)")
+        }
+        #expect(TopologyGenerator.mixConnect(neighbor, fullyConnectNode: 50, repeat: [1, 1]).edgeCountBound == 230_068)
+    }
+}
