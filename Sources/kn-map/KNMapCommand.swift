@@ -16,6 +16,6 @@ struct KNMapCommand: AsyncParsableCommand {
           kn-map simulate twomoon.knm --samples 16 --seed 1 --method exact -o out.csv
         """,
         version: "0.1.0",
-        subcommands: [ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self, BenchCommand.self, PDKCommand.self]
+        subcommands: [ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self, BenchCommand.self, PDKCommand.self, MapCommand.self]
     )
 }
