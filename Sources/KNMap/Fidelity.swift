@@ -68,7 +68,7 @@ public struct FidelityRunner: Sendable {
     /// Cells per ngspice run.
     public var batchSize: Int = 60
     /// Calibration passes (each one ngspice run after the first measurement).
-    public var passes: Int = 2
+    public var passes: Int = 3
 
     public init(mapper: Mapper, root: PDKRoot, ngspice: Ngspice) {
         self.mapper = mapper
@@ -103,16 +103,28 @@ public struct FidelityRunner: Sendable {
         let before = try measure(circuit, network: network, samples: samples, picks: picks)
         var calibrated = circuit
         var last = before
+        // Each pass corrects every cell from its latest measurement; each edge keeps the cell whose
+        // measurement was best (the correction model is approximate and can overshoot).
+        var best = before
+        var bestCells = picks.map { circuit.layers[$0.layer].cells.cell($0.row) }
+        func score(_ r: EdgeFidelity) -> Double { r.nrmse ?? .infinity }
         for _ in 0..<max(1, passes) {
+            var built: [Cell] = []
             for (pick, result) in zip(picks, last) {
                 let correction = Self.correction(from: result, kind: circuit.cellKinds[0].name)
                 var issues: [MappingIssue] = []
                 let cell = rebuild(circuit, network: network, samples: samples, pick: pick, correction: correction, issues: &issues)
                 calibrated.layers[pick.layer].cells.replace(pick.row, with: cell)
+                built.append(cell)
             }
             last = try measure(calibrated, network: network, samples: samples, picks: picks)
+            for i in picks.indices where score(last[i]) < score(best[i]) {
+                best[i] = last[i]
+                bestCells[i] = built[i]
+            }
         }
-        return (calibrated, before, last)
+        for (pick, cell) in zip(picks, bestCells) { calibrated.layers[pick.layer].cells.replace(pick.row, with: cell) }
+        return (calibrated, before, best)
     }
 
     /// Rebuilds one cell with a correction.
@@ -165,6 +177,9 @@ public struct FidelityRunner: Sendable {
     static func tanhFit(_ xs: [Double], _ ys: [Double]) -> (amplitude: Double, gain: Double, offset: Double)? {
         let onSlope = zip(xs, ys).filter { abs($0.1) < 0.9 }.count
         guard onSlope >= 3 else { return nil }
+        // Where the points never leave the nearly linear part of tanh, amplitude and gain are not separable:
+        // keep the amplitude and fit gain and offset only.
+        let fitAmplitude = ys.contains { abs($0) > 0.8 }
         var a = 1.0, g = 1.0, b = 0.0
         for _ in 0..<50 {
             // Normal equations of the 3-parameter linearisation.
@@ -174,6 +189,9 @@ public struct FidelityRunner: Sendable {
                 let j = [t, a * s * x, a * s]
                 let residual = y - a * t
                 for p in 0..<3 { jtr[p] += j[p] * residual; for q in 0..<3 { jtj[p][q] += j[p] * j[q] } }
+            }
+            if !fitAmplitude {
+                jtj[0] = [1, 0, 0]; jtj[1][0] = 0; jtj[2][0] = 0; jtr[0] = 0
             }
             guard let step = solve3(jtj, jtr) else { return nil }
             a += step[0]; g += step[1]; b += step[2]

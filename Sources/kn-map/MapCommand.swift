@@ -9,15 +9,9 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Map a network onto sized transistor cells of a process and report how well they compute it.",
         discussion: """
-        Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the
-        largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise;
-        --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table
-        (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and
-        runs --fidelity-edges sampled cells through ngspice DC sweeps on the real models at their operating
-        points: one calibration pass corrects each cell's gain and offset, then the NRMSE is reported.
+        Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise; --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and runs --fidelity-edges sampled cells through ngspice DC sweeps on the real models at their operating points; three calibration passes correct each cell's gain, offset and amplitude, then the NRMSE is reported.
 
-        OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-1, documented in
-        Sources/KNMap), report.json (kn-map-report-1) and report.txt (the summary printed here).
+        OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-1, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1) and report.txt (the summary printed here).
 
         Examples:
           kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130
