@@ -18,7 +18,8 @@ public struct MapOptions: Sendable, Hashable {
     public var edgeCurrentTarget: Double = 1e-6
     /// The tanh amplitude when β is automatic, amperes.
     public var tanhAmplitude: Double = 100e-9
-    /// kT/C noise as a fraction of the swing that the automatic capacitance aims at.
+    /// kT/C noise as a fraction of the swing that the automatic capacitance aims at (it also stays below 1 %
+    /// of the median node's RMS voltage).
     public var noiseFraction: Double = 1e-3
     /// Load resistance of the tanh cell, ohms.
     public var tanhLoad: Double = 500e3
@@ -171,7 +172,19 @@ public struct Mapper: Sendable {
             beta = options.edgeCurrentTarget / p99
         }
         let kT = 1.380649e-23 * (catalog.process.nominalTemperatureCelsius + 273.15)
-        let capacitance = options.capacitance ?? max(50e-15, kT / pow(options.noiseFraction * swing, 2))
+        // Noise target: the smaller of noiseFraction·swing and 1 % (40 dB) of the median node's RMS voltage.
+        var rms: [Double] = []
+        for states in samples.states {
+            guard let width = states.first?.count, width > 0 else { continue }
+            for n in 0..<width {
+                let m = states.reduce(0) { $0 + (n < $1.count ? $1[n] * $1[n] : 0) } / Double(states.count)
+                if m > 0 { rms.append(m.squareRoot()) }
+            }
+        }
+        rms.sort()
+        let medianVolts = rms.isEmpty ? swing : alpha * rms[rms.count / 2]
+        let noiseTarget = min(options.noiseFraction * swing, 0.01 * medianVolts)
+        let capacitance = options.capacitance ?? max(50e-15, kT / (noiseTarget * noiseTarget))
         for (name, value) in [("alpha", alpha), ("beta", beta), ("capacitance", capacitance)] where !(value.isFinite && value > 0) {
             throw MapError.invalid("\(name) = \(value)", fix: "give a finite positive --\(name == "capacitance" ? "cap" : name)")
         }
