@@ -207,6 +207,11 @@ public struct Mapper: Sendable {
                 limit: "the \(option.model) minimum side \(option.minSideUm) µm",
                 fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2) F"))
         }
+        if units > 1000 {
+            issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node capacitance (F)", value: capacitance,
+                limit: "\(units) \(option.model) units of \(option.maxSideUm) µm per node (more than 1000)",
+                fix: "the kT/C target follows the median node's RMS voltage at this alpha; accept more noise with --cap, or raise alpha (per-node alpha is not built yet)"))
+        }
         let snapped = (side / 0.005).rounded() * 0.005
         return (1...max(count, 1)).prefix(count).map {
             NodeCapacitor(node: $0, capacitance: Double(units) * snapped * snapped * option.densityFPerUm2,
