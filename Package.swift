@@ -48,14 +48,14 @@ let package = Package(
         // process: PDK descriptions (XML + XSD via libxml2).
         .target(name: "KNProcess", dependencies: ["CLibXML2"]),
         // map: edges → sized transistor cells.
-        .target(name: "KNMap", dependencies: ["KNModel", "KNProcess"]),
+        .target(name: "KNMap", dependencies: ["KNModel", "KNProcess", "KNSimulate"]),
         // emit: Verilog-A and SPICE writers, simulator flows and rawfiles.
         .target(name: "KNEmit", dependencies: ["KNModel", "KNSimulate"], resources: []),
         // vary: mismatch, noise and Monte Carlo.
         .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate", "KNProcess"]),
 
         .executableTarget(name: "kn-map", dependencies: [
-            "KNModel", "KNImport", "KNSimulate", "KNProcess", "KNEmit", "KNVary",
+            "KNModel", "KNImport", "KNSimulate", "KNProcess", "KNMap", "KNEmit", "KNVary",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
+        .testTarget(name: "KNMapTests", dependencies: ["KNTestSupport", "KNMap", "KNImport", "KNSimulate", "KNModel", "KNProcess"]),
         .testTarget(name: "KNVaryTests", dependencies: ["KNTestSupport", "KNVary", "KNImport", "KNSimulate", "KNModel"]),
         .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit"]),
     ]

@@ -85,3 +85,8 @@ extension EmitCommand: WritesFiles {
 extension PDKCommand.Plot: WritesFiles {
     var outputFiles: [URL] { [URL(fileURLWithPath: output)] }
 }
+
+extension MapCommand: WritesFiles {
+    /// The output folder (circuit.json, report.json, report.txt; their temporary files sit inside it).
+    var outputFiles: [URL] { [URL(fileURLWithPath: output)] }
+}

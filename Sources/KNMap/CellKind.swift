@@ -1,0 +1,94 @@
+import Foundation
+import KNProcess
+
+/// The topology of a cell: its ports, its device slots with their connections, and its bias slots.
+///
+/// Every cell of a kind has the same slots; a slot with zero fingers is absent in that cell (for instance
+/// the front end of an input that is node 0). Nets are local to the cell except the global ones
+/// (`vdd`, `vss`, `vcm`, `vbnc`, `vbpc`) and the per-cell ports in ``cellPorts``, which each cell binds to
+/// `src`, `des` or `vcm` (``PortBinding``). The SPICE form of each kind, with the same slot names, is
+/// `templates/cells/<template>`; `CellTemplateTests` checks that both agree.
+public struct CellKind: Codable, Sendable, Hashable {
+    /// `tanh2`, `relu1`.
+    public var name: String
+    /// The template file in `templates/cells/`.
+    public var template: String
+    /// One paragraph: what the cell computes and how.
+    public var summary: String
+    /// Ports bound per cell (each to the cell's src node, des node or vcm).
+    public var cellPorts: [String]
+    /// Global nets the cell connects to.
+    public var globalPorts: [String]
+    public var slots: [DeviceSlot]
+    public var biases: [BiasSlot]
+    /// Names of the per-cell design values (``CellTable/design``), with units.
+    public var designValues: [String]
+
+    /// The index of a slot by name.
+    public func slotIndex(_ name: String) -> Int {
+        guard let index = slots.firstIndex(where: { $0.name == name }) else { preconditionFailure("no slot \(name) in \(self.name)") }
+        return index
+    }
+
+    public func biasIndex(_ name: String) -> Int {
+        guard let index = biases.firstIndex(where: { $0.name == name }) else { preconditionFailure("no bias \(name) in \(self.name)") }
+        return index
+    }
+}
+
+/// One transistor position of a cell.
+public struct DeviceSlot: Codable, Sendable, Hashable {
+    public enum Role: String, Codable, Sendable {
+        /// Gate on a node or V_CM: a transconductor input.
+        case input
+        /// Weak-inversion pair that forms the tanh.
+        case tanhPair
+        /// Tail or bias current sink/source (a mirror output).
+        case tail
+        /// Diode-connected mirror input.
+        case diode
+        /// Mirror output.
+        case mirror
+        /// Cascode (gate at vbnc / vbpc).
+        case cascode
+        /// Triode device used as a resistor (series stack of units).
+        case resistor
+        /// Source follower (level shift).
+        case follower
+    }
+
+    public var name: String
+    public var polarity: Polarity
+    public var drain: String
+    public var gate: String
+    public var source: String
+    public var bulk: String
+    public var role: Role
+    /// Gate length, µm (chosen per circuit from the characterized lengths).
+    public var lengthUm: Double
+    /// Width of one finger, µm.
+    public var fingerWidthUm: Double
+    /// What the slot does.
+    public var purpose: String
+}
+
+/// An ideal bias current reference of a cell: it feeds the diode-connected device on `net`.
+public struct BiasSlot: Codable, Sendable, Hashable {
+    public var name: String
+    /// The diode net the current flows into (`fromVDD`) or out of (`toVSS`).
+    public var net: String
+    public var direction: Direction
+    public var purpose: String
+
+    public enum Direction: String, Codable, Sendable {
+        /// Current flows from vdd into `net` (feeds an nfet diode).
+        case fromVDD
+        /// Current flows from `net` to vss (feeds a pfet diode).
+        case toVSS
+    }
+}
+
+/// What a per-cell port connects to.
+public enum PortBinding: UInt8, Codable, Sendable {
+    case src = 0, des = 1, vcm = 2
+}

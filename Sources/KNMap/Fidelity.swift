@@ -1,0 +1,344 @@
+import Foundation
+import KNModel
+import KNProcess
+
+/// How well one sized cell computes its edge: the target current and the ngspice current at the edge's
+/// operating points, in model units (amperes / β).
+public struct EdgeFidelity: Codable, Sendable {
+    public var layer: Int
+    public var edge: Int
+    public var src: Int
+    public var des: Int
+    public var p0: Double
+    public var p1: Double
+    public var p2: Double
+    /// The operating points (model units), sorted by the target argument.
+    public var vs: [Double]
+    public var vd: [Double]
+    /// Target current i = g(vs, vd) and the simulated current entering des, model units.
+    public var target: [Double]
+    public var simulated: [Double]
+    /// The largest difference between the current leaving src and the current entering des, model units.
+    public var kclMismatch: Double
+    /// RMS(simulated − target) / (max target − min target); nil when the target does not vary (an edge whose
+    /// relu stays off over its operating range).
+    public var nrmse: Double?
+    /// The correction the cell was built with.
+    public var correction: CellCorrection
+}
+
+/// Median, 95th percentile and worst NRMSE of a set of edges.
+public struct FidelitySummary: Codable, Sendable {
+    public var edges: Int
+    /// Edges whose target current does not vary over their operating range (not in the statistics).
+    public var inactive: Int
+    public var median: Double
+    public var p95: Double
+    public var worst: Double
+    public var worstEdge: String
+
+    public init(_ results: [EdgeFidelity]) {
+        let scored = results.compactMap { r in r.nrmse.map { ($0, "layer \(r.layer) edge \(r.edge)") } }.sorted { $0.0 < $1.0 }
+        edges = results.count
+        inactive = results.count - scored.count
+        func quantile(_ q: Double) -> Double {
+            guard !scored.isEmpty else { return .nan }
+            let position = q * Double(scored.count - 1)
+            let lower = Int(position.rounded(.down)), upper = min(lower + 1, scored.count - 1)
+            return scored[lower].0 + (position - Double(lower)) * (scored[upper].0 - scored[lower].0)
+        }
+        median = quantile(0.5)
+        p95 = quantile(0.95)
+        worst = scored.last?.0 ?? .nan
+        worstEdge = scored.last?.1 ?? "-"
+    }
+}
+
+/// Runs sampled cells through ngspice DC sweeps on the real models, many cells per run, and calibrates them.
+///
+/// Each cell gets its own src and des nodes, driven by B-sources that step through the edge's operating
+/// points as one swept variable goes 0, 1, 2, …; zero-volt sources measure the current leaving src and
+/// entering des. One `dc` analysis covers every cell of the batch.
+public struct FidelityRunner: Sendable {
+    public var mapper: Mapper
+    public var root: PDKRoot
+    public var ngspice: Ngspice
+    /// Operating points per edge.
+    public var pointsPerEdge: Int = 24
+    /// Cells per ngspice run.
+    public var batchSize: Int = 60
+    /// Calibration passes (each one ngspice run after the first measurement).
+    public var passes: Int = 3
+
+    public init(mapper: Mapper, root: PDKRoot, ngspice: Ngspice) {
+        self.mapper = mapper
+        self.root = root
+        self.ngspice = ngspice
+    }
+
+    /// One sampled edge: its layer and row in the layer's cell table.
+    public struct Pick: Sendable, Hashable {
+        public var layer: Int
+        public var row: Int
+        public init(layer: Int, row: Int) { self.layer = layer; self.row = row }
+    }
+
+    /// `count` edges spread evenly over all layers (deterministic for a seed).
+    public static func sample(_ circuit: MappedCircuit, count: Int, seed: UInt64 = 1) -> [Pick] {
+        var all: [Pick] = []
+        for layer in circuit.layers { for row in 0..<layer.cells.count { all.append(Pick(layer: layer.index, row: row)) } }
+        guard count < all.count else { return all }
+        var generator = SplitMix(seed: seed)
+        var chosen = Set<Int>()
+        while chosen.count < count { chosen.insert(Int(generator.next() % UInt64(all.count))) }
+        return chosen.sorted().map { all[$0] }
+    }
+
+    /// Measures, corrects each cell's gain and offset from the measurement, rebuilds it and measures again.
+    ///
+    /// - Returns: the circuit with the calibrated cells, and both measurements.
+    public func calibrate(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick])
+        throws -> (circuit: MappedCircuit, before: [EdgeFidelity], after: [EdgeFidelity])
+    {
+        let before = try measure(circuit, network: network, samples: samples, picks: picks)
+        var calibrated = circuit
+        var last = before
+        // Each pass corrects every cell from its latest measurement; each edge keeps the cell whose
+        // measurement was best (the correction model is approximate and can overshoot).
+        var best = before
+        var bestCells = picks.map { circuit.layers[$0.layer].cells.cell($0.row) }
+        func score(_ r: EdgeFidelity) -> Double { r.nrmse ?? .infinity }
+        for _ in 0..<max(1, passes) {
+            var built: [Cell] = []
+            for (pick, result) in zip(picks, last) {
+                let correction = Self.correction(from: result, kind: circuit.cellKinds[0].name)
+                var issues: [MappingIssue] = []
+                let cell = rebuild(circuit, network: network, samples: samples, pick: pick, correction: correction, issues: &issues)
+                calibrated.layers[pick.layer].cells.replace(pick.row, with: cell)
+                built.append(cell)
+            }
+            last = try measure(calibrated, network: network, samples: samples, picks: picks)
+            for i in picks.indices where score(last[i]) < score(best[i]) {
+                best[i] = last[i]
+                bestCells[i] = built[i]
+            }
+        }
+        for (pick, cell) in zip(picks, bestCells) { calibrated.layers[pick.layer].cells.replace(pick.row, with: cell) }
+        return (calibrated, before, best)
+    }
+
+    /// Rebuilds one cell with a correction.
+    func rebuild(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: Pick,
+                 correction: CellCorrection, issues: inout [MappingIssue]) -> Cell {
+        let old = circuit.layers[pick.layer].cells.cell(pick.row)
+        let layer = network.layers[pick.layer]
+        let ranges = samples.nodeRanges(layer: pick.layer, nodeCount: layer.nodeCount)
+        func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
+        let place = EdgePlace(layer: pick.layer, edge: old.edge, src: old.src, des: old.des, p0: old.p0, p1: old.p1, p2: old.p2,
+                              srcRange: range(old.src), desRange: range(old.des))
+        let kind = circuit.cellKinds[0]
+        return kind.name == "tanh2"
+            ? mapper.sizeTanh(place, scaling: circuit.scaling, kind: kind, correction: correction, issues: &issues)
+            : mapper.sizeRelu(place, scaling: circuit.scaling, kind: kind, correction: correction, issues: &issues)
+    }
+
+    /// The correction that cancels the gain and offset a measurement shows.
+    static func correction(from r: EdgeFidelity, kind: String) -> CellCorrection {
+        var c = r.correction
+        if kind == "tanh2" {
+            // Fit simulated = A·tanh(g·x + b) (x includes p2) by Gauss–Newton from A = 1, g = 1, b = 0.
+            let xs = zip(r.vs, r.vd).map { r.p0 * $0 + r.p1 * $1 + r.p2 }
+            guard let fit = tanhFit(xs, r.simulated) else { return c }
+            // Realised argument = g·(p0·vs + p1·vd) + g·(p2 + c.offset) + sys; the offset path is assumed to
+            // share the gain error g, so b = g·c.offset + sys.
+            let g = fit.gain
+            let system = fit.offset - g * c.offset
+            c.gain /= g
+            c.offset = (r.p2 - system) / g - r.p2
+            c.amplitude /= fit.amplitude
+            return c
+        } else {
+            let sign: Double = r.p1 >= 0 ? 1 : -1
+            let peak = r.simulated.map { abs($0) }.max() ?? 0
+            var pairs: [(Double, Double)] = []
+            for (i, y) in r.simulated.enumerated() where sign * y > 0.05 * peak && r.target[i] * sign > 0 {
+                pairs.append((r.vs[i] - r.vd[i], sign * y))
+            }
+            guard pairs.count >= 3, let fit = linearFit(pairs), fit.slope > 0 else { return c }
+            let slope = fit.slope, knee = -fit.intercept / fit.slope
+            c.gain *= abs(r.p1) / slope
+            c.offset += r.p0 - knee
+            return c
+        }
+    }
+
+    /// Least-squares A·tanh(g·x + b) through the points; nil when the points do not pin g and b down
+    /// (all saturated, or too few on the slope).
+    static func tanhFit(_ xs: [Double], _ ys: [Double]) -> (amplitude: Double, gain: Double, offset: Double)? {
+        let onSlope = zip(xs, ys).filter { abs($0.1) < 0.9 }.count
+        guard onSlope >= 3 else { return nil }
+        // Where the points never leave the nearly linear part of tanh, amplitude and gain are not separable:
+        // keep the amplitude and fit gain and offset only.
+        let fitAmplitude = ys.contains { abs($0) > 0.8 }
+        var a = 1.0, g = 1.0, b = 0.0
+        for _ in 0..<50 {
+            // Normal equations of the 3-parameter linearisation.
+            var jtj = [[Double]](repeating: [0, 0, 0], count: 3), jtr = [0.0, 0, 0]
+            for (x, y) in zip(xs, ys) {
+                let t = Foundation.tanh(g * x + b), s = 1 - t * t
+                let j = [t, a * s * x, a * s]
+                let residual = y - a * t
+                for p in 0..<3 { jtr[p] += j[p] * residual; for q in 0..<3 { jtj[p][q] += j[p] * j[q] } }
+            }
+            if !fitAmplitude {
+                jtj[0] = [1, 0, 0]; jtj[1][0] = 0; jtj[2][0] = 0; jtr[0] = 0
+            }
+            guard let step = solve3(jtj, jtr) else { return nil }
+            a += step[0]; g += step[1]; b += step[2]
+            if abs(step[0]) + abs(step[1]) + abs(step[2]) < 1e-10 { break }
+        }
+        guard a > 0.5, a < 2, g > 0.25, g < 4, abs(b) < 5 else { return nil }
+        return (a, g, b)
+    }
+
+    static func solve3(_ m: [[Double]], _ v: [Double]) -> [Double]? {
+        func det(_ a: [[Double]]) -> Double {
+            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+        }
+        let d = det(m)
+        guard abs(d) > 1e-300 else { return nil }
+        return (0..<3).map { c in
+            var k = m
+            for r in 0..<3 { k[r][c] = v[r] }
+            return det(k) / d
+        }
+    }
+
+    static func linearFit(_ pairs: [(Double, Double)]) -> (slope: Double, intercept: Double)? {
+        let n = Double(pairs.count)
+        let mx = pairs.reduce(0) { $0 + $1.0 } / n, my = pairs.reduce(0) { $0 + $1.1 } / n
+        var sxx = 0.0, sxy = 0.0
+        for (x, y) in pairs { sxx += (x - mx) * (x - mx); sxy += (x - mx) * (y - my) }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        return (slope, my - slope * mx)
+    }
+
+    /// Simulates the picked cells at their operating points.
+    public func measure(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
+        var results: [EdgeFidelity] = []
+        for start in stride(from: 0, to: picks.count, by: batchSize) {
+            let batch = Array(picks[start..<min(start + batchSize, picks.count)])
+            results += try measureBatch(circuit, network: network, samples: samples, picks: batch)
+        }
+        return results
+    }
+
+    func operatingPoints(network: Network, samples: OperatingSamples, layer: Int, cell: Cell) -> [(Double, Double)] {
+        let family = network.family
+        var points = samples.points(layer: layer, src: cell.src, des: cell.des)
+        let key: ((Double, Double)) -> Double = { p in
+            switch family {
+            case .shiftRelu1: return p.0 - p.1
+            default: return family.current(vs: p.0, vd: p.1, p0: cell.p0, p1: cell.p1, p2: cell.p2).i
+            }
+        }
+        points.sort { key($0) < key($1) }
+        guard points.count > pointsPerEdge else { return points.map { ($0.vs, $0.vd) } }
+        return (0..<pointsPerEdge).map { j in
+            let p = points[Int((Double(j) * Double(points.count - 1) / Double(pointsPerEdge - 1)).rounded())]
+            return (p.vs, p.vd)
+        }
+    }
+
+    func measureBatch(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
+        let process = mapper.catalog.process
+        try process.verifyInstalled(in: root)
+        let corner = try process.corner(named: circuit.corner)
+        let kind = circuit.cellKinds[0]
+        let writer = SpiceCellWriter(process: process, kind: kind)
+        let s = circuit.scaling
+        // Each cell is its own small circuit (a weak-inversion cell needs gmin stepping at some sweep points,
+        // which costs far more in one large matrix); one ngspice process sources them in turn.
+        let preamble = process.netlistPreamble(corner: corner, root: root) + [
+            ".temp \(process.nominalTemperatureCelsius)",
+            "vdd vdd 0 dc \(s.vdd)", "vcm vcm 0 dc \(s.vcm)",
+            "vbnc vbnc 0 dc \(circuit.references.first { $0.name == "vbnc" }!.volts)",
+            "vbpc vbpc 0 dc \(circuit.references.first { $0.name == "vbpc" }!.volts)", "vsw sw 0 dc 0"]
+        let directory = try Ngspice.workDirectory(prefix: "kn-fidelity")
+        defer { Ngspice.removeWorkDirectory(directory) }
+        var cells: [Cell] = [], points: [[(Double, Double)]] = []
+        var control = ["* kn-toolkit cell fidelity: \(picks.count) \(kind.name) cells, \(process.name) \(corner.name)",
+                       ".control", "set wr_singlescale"]
+        for (k, pick) in picks.enumerated() {
+            let cell = circuit.layers[pick.layer].cells.cell(pick.row)
+            let ops = operatingPoints(network: network, samples: samples, layer: pick.layer, cell: cell)
+            cells.append(cell); points.append(ops)
+            var lines = ["* layer \(pick.layer) edge \(cell.edge): \(network.family.upstreamName) p = \(cell.p0), \(cell.p1), \(cell.p2)"]
+            lines += preamble
+            lines += try writer.subcircuit(name: "c\(k)", cell: cell)
+            func pwl(_ values: [Double]) -> String {
+                values.enumerated().map { "\($0.offset), \(String(format: "%.9g", s.volts($0.element)))" }.joined(separator: ", ")
+            }
+            lines.append("Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.0))))")
+            lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.1))))")
+            lines.append("VIs\(k) bs\(k) ns\(k) dc 0")
+            lines.append("VId\(k) bd\(k) nd\(k) dc 0")
+            let bound = cell.ports.map { binding -> String in
+                switch binding {
+                case .src: return "ns\(k)"
+                case .des: return "nd\(k)"
+                case .vcm: return "vcm"
+                }
+            }
+            lines.append("Xc\(k) " + (bound + ["vdd", "0", "vbnc", "vbpc"]).joined(separator: " ") + " c\(k)")
+            lines.append(".end")
+            try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("c\(k).cir"), atomically: true, encoding: .utf8)
+            control += ["source c\(k).cir", "dc vsw 0 \(max(ops.count - 1, 1)) 1",
+                        "wrdata f\(k).txt i(VIs\(k)) i(VId\(k))", "remcirc"]
+        }
+        control += ["quit 0", ".endc", ".end"]
+        try ngspice.run(netlist: control.joined(separator: "\n") + "\n", name: "fidelity", in: directory)
+        var results: [EdgeFidelity] = []
+        for (k, pick) in picks.enumerated() {
+            let rows = try Ngspice.readWrdata(directory.appendingPathComponent("f\(k).txt"))
+            let cell = cells[k], ops = points[k]
+            let n = ops.count
+            guard rows.count >= n else {
+                throw ProcessError.unexpectedSimulatorOutput(file: directory.appendingPathComponent("f\(k).txt").path,
+                    message: "expected \(n) sweep points for layer \(pick.layer) edge \(cell.edge), got \(rows.count)")
+            }
+            // Sweep point j is row j (the sweep runs 0, 1, …, count − 1).
+            let drawn = (0..<n).map { rows[$0][1] / s.beta }
+            let delivered = (0..<n).map { -rows[$0][2] / s.beta }
+            let target = ops.map { network.family.current(vs: $0.0, vd: $0.1, p0: cell.p0, p1: cell.p1, p2: cell.p2).i }
+            let range = (target.max() ?? 0) - (target.min() ?? 0)
+            var squared = 0.0
+            for j in 0..<n { squared += pow(delivered[j] - target[j], 2) }
+            let rms = (squared / Double(max(n, 1))).squareRoot()
+            let scale = max(abs(target.max() ?? 0), abs(target.min() ?? 0), 1e-300)
+            let nrmse: Double? = range > 1e-6 * scale && range > 0 ? rms / range : nil
+            let mismatch = zip(drawn, delivered).map { abs($0 - $1) }.max() ?? 0
+            let design = cell.design
+            results.append(EdgeFidelity(layer: pick.layer, edge: cell.edge, src: cell.src, des: cell.des,
+                                        p0: cell.p0, p1: cell.p1, p2: cell.p2, vs: ops.map(\.0), vd: ops.map(\.1),
+                                        target: target, simulated: delivered, kclMismatch: mismatch, nrmse: nrmse,
+                                        correction: cell.correction(kind: kind)))
+        }
+        return results
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for edge sampling.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

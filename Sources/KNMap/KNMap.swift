@@ -1,1 +1,0 @@
-// KNMap: see Package.swift.

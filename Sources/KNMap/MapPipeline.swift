@@ -1,0 +1,65 @@
+import Foundation
+import KNModel
+import KNProcess
+import KNSimulate
+
+/// Everything `kn-map map` does, callable from tests: sample the operating range, map, check clipping,
+/// measure and calibrate a sample of cells with ngspice, and assemble the report.
+public struct MapPipeline: Sendable {
+    public var catalog: DeviceCatalog
+    public var options: MapOptions
+    /// Edges to run through ngspice (0: no fidelity run).
+    public var fidelityEdges: Int = 20
+    public var seed: UInt64 = 1
+    public var root: PDKRoot = .resolve()
+
+    public init(catalog: DeviceCatalog, options: MapOptions = MapOptions()) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// The default sample inputs: pixels uniform in [0, 1] for a `mnist` test bench, standard normal otherwise.
+    public static func defaultInputs(for network: Network, count: Int, seed: UInt64) -> [[Double]] {
+        var generator = SplitMix(seed: seed)
+        func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
+        let width = network.inputWidth
+        return (0..<count).map { _ in
+            (0..<width).map { _ in
+                if network.testBench == "mnist" { return uniform() }
+                let u1 = max(uniform(), 1e-300), u2 = uniform()
+                return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            }
+        }
+    }
+
+    public func run(network: Network, inputs: [[Double]], method: IntegrationMethod = .dopri5) throws -> (MappedCircuit, MapReport) {
+        var timings: [String: Double] = [:]
+        let samples = try OperatingSamples.simulate(network: network, inputs: inputs, method: method)
+        timings["simulate"] = samples.seconds
+        let mapper = Mapper(catalog: catalog, options: options)
+        var start = Date()
+        var circuit = try mapper.map(network: network, samples: samples)
+        timings["map"] = Date().timeIntervalSince(start)
+        var clipping: ClippingCheck? = nil
+        let limit = circuit.scaling.modelLimit
+        if samples.maximumMagnitude > limit {
+            start = Date()
+            clipping = ClippingCheck.run(network: network, inputs: Array(inputs.prefix(4)), limit: limit)
+            timings["clipping"] = Date().timeIntervalSince(start)
+        }
+        var fidelity: MapReport.FidelityReport? = nil
+        if fidelityEdges > 0 {
+            start = Date()
+            let runner = FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate())
+            let picks = FidelityRunner.sample(circuit, count: fidelityEdges, seed: seed)
+            let result = try runner.calibrate(circuit, network: network, samples: samples, picks: picks)
+            circuit = result.circuit
+            fidelity = MapReport.FidelityReport(before: FidelitySummary(result.before), after: FidelitySummary(result.after),
+                                                edges: result.after)
+            timings["fidelity"] = Date().timeIntervalSince(start)
+        }
+        let report = MapReport(circuit: circuit, network: network, samples: samples, clipping: clipping,
+                               fidelity: fidelity, timings: timings)
+        return (circuit, report)
+    }
+}

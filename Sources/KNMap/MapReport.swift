@@ -1,0 +1,124 @@
+import Foundation
+import KNModel
+
+/// What `kn-map map` reports: the scaling and what it implies (τ, forward time, noise, SNR per node, nodes
+/// that would hit a rail and what clipping does to the outputs), the ideal elements, the unrealisable
+/// parameters, and the cell fidelity measured with ngspice.
+public struct MapReport: Codable, Sendable {
+    public var format = "kn-map-report-1"
+    public var process: String
+    public var corner: String
+    public var family: String
+    public var scaling: Scaling
+    public var tau: Double
+    /// (t_L − t_0)·τ, seconds.
+    public var forwardSeconds: Double
+    /// sqrt(kT/C), volts, and in model units.
+    public var noiseVolts: Double
+    public var noiseModelUnits: Double
+    /// Per node (1...N): RMS over the samples / noise, in dB.
+    public var snrPerNode: [Double]
+    public var railNodes: [RailNode]
+    public var clipping: ClippingCheck?
+    public var cells: Int
+    public var fingers: Int
+    public var idealElements: [IdealElement]
+    /// Number of issues and the first 1000 of them.
+    public var issueCount: Int
+    public var issues: [MappingIssue]
+    public var fidelity: FidelityReport?
+    /// Wall times, seconds: `simulate` (operating samples), `map`, `fidelity`.
+    public var timings: [String: Double]
+
+    public struct RailNode: Codable, Sendable, Hashable {
+        public var layer: Int
+        public var node: Int
+        /// Largest |v| in the samples, model units, and the window limit swing/α.
+        public var magnitude: Double
+        public var limit: Double
+    }
+
+    public struct FidelityReport: Codable, Sendable {
+        /// Before and after the calibration pass.
+        public var before: FidelitySummary
+        public var after: FidelitySummary
+        public var edges: [EdgeFidelity]
+    }
+
+    public init(circuit: MappedCircuit, network: Network, samples: OperatingSamples, clipping: ClippingCheck?,
+                fidelity: FidelityReport?, timings: [String: Double]) {
+        let s = circuit.scaling
+        process = circuit.process
+        corner = circuit.corner
+        family = circuit.family
+        scaling = s
+        tau = s.tau
+        forwardSeconds = ((network.anchors.last ?? 0) - (network.anchors.first ?? 0)) * s.tau
+        let kT = 1.380649e-23 * 300.15
+        noiseVolts = (kT / s.capacitance).squareRoot()
+        noiseModelUnits = noiseVolts / s.alpha
+        let nodeCount = network.layers.map(\.nodeCount).max() ?? 0
+        var sum = Array(repeating: 0.0, count: nodeCount), count = Array(repeating: 0, count: nodeCount)
+        var rails: [RailNode] = []
+        for (l, states) in samples.states.enumerated() {
+            var peak = Array(repeating: 0.0, count: nodeCount)
+            for state in states {
+                for (i, v) in state.enumerated() where i < nodeCount {
+                    sum[i] += v * v; count[i] += 1; peak[i] = max(peak[i], abs(v))
+                }
+            }
+            for (i, p) in peak.enumerated() where p > s.modelLimit {
+                rails.append(RailNode(layer: l, node: i + 1, magnitude: p, limit: s.modelLimit))
+            }
+        }
+        let noise = noiseVolts / s.alpha
+        snrPerNode = (0..<nodeCount).map { i in
+            let rms = count[i] > 0 ? (sum[i] / Double(count[i])).squareRoot() : 0
+            return rms > 0 ? 20 * log10(rms / noise) : -.infinity
+        }
+        railNodes = rails
+        self.clipping = clipping
+        cells = circuit.layers.reduce(0) { $0 + $1.cells.count }
+        fingers = circuit.fingerCount
+        idealElements = circuit.idealElements
+        issueCount = circuit.issues.count
+        issues = Array(circuit.issues.prefix(1000))
+        self.fidelity = fidelity
+        self.timings = timings
+    }
+
+    /// A few lines for people.
+    public var summary: String {
+        func e(_ x: Double) -> String { String(format: "%.3g", x) }
+        func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.2f %%", 100 * x) : "n/a" }
+        var lines = ["kn-map map: \(family) on \(process) (\(corner))"]
+        lines.append("  scaling: alpha \(e(scaling.alpha)) V/unit, beta \(e(scaling.beta)) A/unit, C \(e(scaling.capacitance)) F, "
+                     + "V_CM \(e(scaling.vcm)) V ± \(e(scaling.swing)) V, VDD \(e(scaling.vdd)) V")
+        lines.append("  tau \(e(tau)) s per model time unit; forward pass \(e(forwardSeconds)) s")
+        let finite = snrPerNode.filter(\.isFinite).sorted()
+        let median = finite.isEmpty ? Double.nan : finite[finite.count / 2]
+        lines.append("  kT/C noise \(e(noiseVolts)) V = \(e(noiseModelUnits)) units; SNR per node: min \(e(finite.first ?? .nan)) dB, median \(e(median)) dB")
+        lines.append("  nodes that would hit a rail: \(railNodes.count)" + (railNodes.isEmpty ? "" : " (first: layer \(railNodes[0].layer) node \(railNodes[0].node), |v| \(e(railNodes[0].magnitude)) > \(e(railNodes[0].limit)))"))
+        if let c = clipping {
+            lines.append("  clamped model: outputs move by up to \(e(c.maxOutputChange)) units (\(c.samples) samples, argmax agreement \(c.argmaxAgreement))")
+        }
+        lines.append("  cells \(cells), fingers \(fingers); ideal elements: " + idealElements.map { "\($0.name)×\($0.count)" }.joined(separator: ", "))
+        lines.append("  unrealisable parameters: \(issueCount)" + (issues.first.map { " (first: \($0))" } ?? ""))
+        if let f = fidelity {
+            lines.append("  fidelity (ngspice DC on the \(process) models, \(f.after.edges) sampled edges, \(f.after.inactive) inactive):")
+            lines.append("    NRMSE before calibration: median \(pct(f.before.median)), p95 \(pct(f.before.p95)), worst \(pct(f.before.worst))")
+            lines.append("    NRMSE after calibration:  median \(pct(f.after.median)), p95 \(pct(f.after.p95)), worst \(pct(f.after.worst)) (\(f.after.worstEdge))")
+        }
+        lines.append("  timings: " + timings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// What clamping the node voltages to the window does to the network's outputs.
+public struct ClippingCheck: Codable, Sendable {
+    public var samples: Int
+    /// Largest |output(clamped) − output(free)|, model units.
+    public var maxOutputChange: Double
+    /// Fraction of samples whose argmax output is unchanged.
+    public var argmaxAgreement: Double
+}

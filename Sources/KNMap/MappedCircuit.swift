@@ -1,0 +1,181 @@
+import Foundation
+import KNModel
+import KNProcess
+
+/// A KirchhoffNet mapped onto transistor cells of one process: plain data that every writer walks.
+///
+/// The circuit has, for every layer, one cell per edge (``CellTable``), a capacitor on every network node
+/// (``NodeCapacitor``), the V_CM reference that stands for model ground (node 0), the global bias
+/// references (``Reference``), the layer switches (``LayerSwitch``) and the ``Scaling`` that ties model
+/// units to volts, amperes and seconds. The only ideal elements are the supplies and the bias references;
+/// ``idealElements`` lists every one of them.
+///
+/// Each cell's topology is its ``CellKind`` (shared by all cells of a family, documented in
+/// `templates/cells/`); what varies per cell is the sizes (fingers, series units) of each device slot,
+/// the bias currents and the port bindings.
+public struct MappedCircuit: Codable, Sendable {
+    /// `kn-mapped-circuit-1`.
+    public var format: String = "kn-mapped-circuit-1"
+    /// The process (`sky130`, `gf180mcu`) and its corner.
+    public var process: String
+    public var corner: String
+    /// The edge family (`ShiftTanh2`, ...).
+    public var family: String
+    public var scaling: Scaling
+    /// Supply rails (ideal voltage sources).
+    public var supplies: [Rail]
+    /// The V_CM reference and the cascode bias references (ideal voltage sources).
+    public var references: [Reference]
+    /// The cell kinds used, with their device slots (topology).
+    public var cellKinds: [CellKind]
+    /// One entry per network layer.
+    public var layers: [MappedLayer]
+    /// One capacitor per network node (nodes 1...N of the widest layer).
+    public var nodeCapacitors: [NodeCapacitor]
+    /// Transmission gates that enable each layer's cells during its time window.
+    public var switches: [LayerSwitch]
+    /// Parameters that could not be realised within the process limits, by edge.
+    public var issues: [MappingIssue]
+
+    /// Every ideal element of the circuit: the supplies, the voltage references, and one bias current
+    /// reference per nonzero bias slot of every cell (counted, not listed one by one).
+    public var idealElements: [IdealElement] {
+        var elements = supplies.map { IdealElement(kind: "voltage source", name: $0.name, purpose: "supply rail", value: $0.volts, count: 1) }
+        elements += references.map { IdealElement(kind: "voltage source", name: $0.name, purpose: $0.purpose, value: $0.volts, count: 1) }
+        for kind in cellKinds {
+            for (slot, bias) in kind.biases.enumerated() {
+                var count = 0
+                for layer in layers where layer.cells.kind == kind.name {
+                    count += layer.cells.biasCurrents(slot: slot).reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+                }
+                if count > 0 {
+                    elements.append(IdealElement(kind: "current source", name: "\(kind.name).\(bias.name)",
+                                                 purpose: "per-cell bias reference: \(bias.purpose)", value: nil, count: count))
+                }
+            }
+        }
+        return elements
+    }
+
+    /// Total number of MOSFET fingers (each finger one characterized-width device, series units counted).
+    public var fingerCount: Int {
+        layers.reduce(0) { $0 + $1.cells.fingerTotal }
+    }
+}
+
+/// How model units become volts, amperes and seconds (DESIGN.md §3): `V = vcm + alpha·v`, `I = beta·i`,
+/// node capacitance `capacitance`, and one model time unit lasts `tau = capacitance·alpha/beta` seconds.
+public struct Scaling: Codable, Sendable, Hashable {
+    /// Volts per model unit.
+    public var alpha: Double
+    /// Amperes per model unit of edge current.
+    public var beta: Double
+    /// Node capacitance, farads.
+    public var capacitance: Double
+    /// Voltage of model 0 (and of node 0), volts.
+    public var vcm: Double
+    /// Supply voltage, volts.
+    public var vdd: Double
+    /// The node voltage window the cells accept: `vcm ± swing` volts.
+    public var swing: Double
+
+    public init(alpha: Double, beta: Double, capacitance: Double, vcm: Double, vdd: Double, swing: Double) {
+        self.alpha = alpha
+        self.beta = beta
+        self.capacitance = capacitance
+        self.vcm = vcm
+        self.vdd = vdd
+        self.swing = swing
+    }
+
+    /// Seconds per unit of model time.
+    public var tau: Double { capacitance * alpha / beta }
+    /// Volts of a model value.
+    public func volts(_ v: Double) -> Double { vcm + alpha * v }
+    /// The largest |v| (model units) inside the window.
+    public var modelLimit: Double { swing / alpha }
+}
+
+/// A supply rail.
+public struct Rail: Codable, Sendable, Hashable {
+    public var name: String
+    public var volts: Double
+}
+
+/// An ideal voltage reference (V_CM, cascode biases).
+public struct Reference: Codable, Sendable, Hashable {
+    /// Net name, e.g. `vcm`, `vbnc`.
+    public var name: String
+    public var volts: Double
+    public var purpose: String
+}
+
+/// One ideal element, for the list every report prints.
+public struct IdealElement: Codable, Sendable, Hashable {
+    public var kind: String
+    public var name: String
+    public var purpose: String
+    /// Volts for voltage sources; nil for per-cell currents (they differ per cell).
+    public var value: Double?
+    public var count: Int
+}
+
+/// The cells of one layer, the time window in which they conduct, and the layer's nodes.
+public struct MappedLayer: Codable, Sendable {
+    public var index: Int
+    /// The window `[start, end)` in seconds (`(t_k − t_0)·tau`).
+    public var startSeconds: Double
+    public var endSeconds: Double
+    /// Network nodes the layer uses (1...nodeCount).
+    public var nodeCount: Int
+    public var cells: CellTable
+}
+
+/// A node capacitor built from the process's capacitor option.
+public struct NodeCapacitor: Codable, Sendable, Hashable {
+    /// Network node (1...N).
+    public var node: Int
+    /// Farads.
+    public var capacitance: Double
+    /// The capacitor model (e.g. `sky130_fd_pr__cap_mim_m3_1`) and its side length in µm.
+    public var model: String
+    /// Square unit side, µm, and how many units in parallel.
+    public var sideUm: Double
+    public var units: Int
+}
+
+/// A transmission gate that connects a layer's cells to the nodes during the layer's window.
+///
+/// Each cell's output stage connects to its `src`/`des` nodes through one gate per terminal; the gates
+/// of layer k are driven by `enable` (high in `[startSeconds, endSeconds)`) and its complement.
+public struct LayerSwitch: Codable, Sendable, Hashable {
+    public var layer: Int
+    /// Net name of the enable signal and its complement.
+    public var enable: String
+    public var enableBar: String
+    public var startSeconds: Double
+    public var endSeconds: Double
+    /// nfet and pfet of each gate: fingers and length.
+    public var nfetFingers: Int
+    public var pfetFingers: Int
+    public var lengthUm: Double
+    /// Number of gates (two per cell).
+    public var gateCount: Int
+}
+
+/// A parameter the mapper could not realise, with the edge, the limit it breaks and the fix.
+public struct MappingIssue: Codable, Sendable, Hashable, CustomStringConvertible {
+    public var layer: Int
+    public var edge: Int
+    /// What was asked (e.g. `degeneration resistance`, `node range`).
+    public var quantity: String
+    public var value: Double
+    /// The limit it breaks, in words with numbers.
+    public var limit: String
+    /// What the user can change.
+    public var fix: String
+
+    public var description: String {
+        "layer \(layer) edge \(edge): \(quantity) = \(String(format: "%.4g", value)) breaks \(limit); fix: \(fix)"
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import KNProcess
+
+/// Writes cells as ngspice subcircuits on a process's device models, by walking the ``CellKind`` slots and
+/// the per-cell sizes.
+///
+/// A slot of `f` fingers is one instance with `w = f × finger width` and `nf = f` (the models bin on the
+/// finger width, so `f` fingers carry exactly `f` times the current of one; the PDK multiplier is never
+/// used). A resistor slot of `s` series units is `s` such instances in a chain.
+public struct SpiceCellWriter: Sendable {
+    public var process: ProcessDescription
+    public var kind: CellKind
+
+    public init(process: ProcessDescription, kind: CellKind) {
+        self.process = process
+        self.kind = kind
+    }
+
+    /// The subcircuit's port order: the cell ports, then the global ones.
+    public var portOrder: [String] { kind.cellPorts + kind.globalPorts }
+
+    /// `.subckt name ports…` … `.ends`.
+    public func subcircuit(name: String, cell: Cell) throws -> [String] {
+        var lines = [".subckt \(name) \(portOrder.joined(separator: " "))"]
+        let fingerWidth = kind.slots.first?.fingerWidthUm ?? 1
+        for (i, slot) in kind.slots.enumerated() where cell.fingers[i] > 0 {
+            let device = try process.device(polarity: slot.polarity)
+            let f = cell.fingers[i]
+            let units = slot.role == .resistor ? max(1, cell.series[i]) : 1
+            for unit in 0..<units {
+                let drain = unit == 0 ? slot.drain : "\(slot.name.lowercased())_\(unit)"
+                let source = unit == units - 1 ? slot.source : "\(slot.name.lowercased())_\(unit + 1)"
+                let instance = units == 1 ? slot.name : "\(slot.name)_\(unit + 1)"
+                var line = device.instanceLine(name: instance, drain: drain, gate: slot.gate, source: source, bulk: slot.bulk,
+                                               widthUm: Double(f) * (slot.fingerWidthUm > 0 ? slot.fingerWidthUm : fingerWidth),
+                                               lengthUm: slot.lengthUm)
+                if let nf = device.fingers { line += " \(nf)=\(f)" }
+                lines.append(line)
+            }
+        }
+        for (b, slot) in kind.biases.enumerated() where cell.bias[b] > 0 {
+            let value = String(format: "%.9g", cell.bias[b])
+            switch slot.direction {
+            case .fromVDD: lines.append("I\(slot.name) vdd \(slot.net) dc \(value)")
+            case .toVSS: lines.append("I\(slot.name) \(slot.net) vss dc \(value)")
+            }
+        }
+        lines.append(".ends \(name)")
+        return lines
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import KNMap
+import KNModel
+import KNProcess
+
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Map a network onto sized transistor cells of a process and report how well they compute it.",
+        discussion: """
+        Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise; --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and runs --fidelity-edges sampled cells through ngspice DC sweeps on the real models at their operating points; three calibration passes correct each cell's gain, offset and amplitude, then the NRMSE is reported.
+
+        OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-1, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1) and report.txt (the summary printed here).
+
+        Examples:
+          kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130
+          kn-map map twomoon.knm --pdk gf180mcu --fidelity-edges 100 -o twomoon-gf180
+          kn-map map mnist.knm --pdk sky130 --samples 1 --fidelity-edges 0 -o mnist-sky130
+          kn-map map twomoon.knm --pdk sky130 --alpha 0.03 --beta 100e-9 --cap 1e-12 --vcm 1.0 -o fixed
+        """
+    )
+
+    @Argument(help: "A model file written by `kn-map import`.")
+    var model: String
+
+    @Option(help: "The process: sky130 or gf180mcu (a pdk/<name>.xml with its gm/ID table).")
+    var pdk: String
+
+    @Option(help: "Volts per model unit (default: chosen from the node voltage range).")
+    var alpha: Double?
+
+    @Option(help: "Amperes per model unit of edge current (default: chosen from the edge currents).")
+    var beta: Double?
+
+    @Option(help: "Node capacitance in farads (default: from kT/C noise).")
+    var cap: Double?
+
+    @Option(help: "Voltage of model 0 in volts (default: the process's common mode).")
+    var vcm: Double?
+
+    @Option(help: "Sample inputs simulated to find the operating range (pixels in [0,1] for mnist, else standard normal).")
+    var samples: Int = 16
+
+    @Option(help: "Seed for the sample inputs and the fidelity edges.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Edges run through ngspice for the fidelity report (0: none).")
+    var fidelityEdges: Int = 20
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var output: String
+
+    func validate() throws {
+        if samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if fidelityEdges < 0 { throw ValidationError("--fidelity-edges must be 0 or more") }
+        for (name, value) in [("--alpha", alpha), ("--beta", beta), ("--cap", cap)] {
+            if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a positive number") }
+        }
+    }
+
+    func run() throws {
+        let network = try ModelFile.read(from: URL(fileURLWithPath: model))
+        let xml = try ToolkitFolders.processDescription(pdk)
+        let process = try ProcessDescription.load(contentsOf: xml)
+        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(pdk).gmid.json"))
+        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        var options = MapOptions(alpha: alpha, beta: beta, capacitance: cap, vcm: vcm)
+        options.swing = nil
+        var pipeline = MapPipeline(catalog: catalog, options: options)
+        pipeline.fidelityEdges = fidelityEdges
+        pipeline.seed = seed
+        let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
+        let (circuit, report) = try pipeline.run(network: network, inputs: inputs)
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(try encoder.encode(circuit), to: folder.appendingPathComponent("circuit.json"))
+        try AtomicFile.write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
+        print(report.summary)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import KNModel
+import KNProcess
+import KNSimulate
+import KNTestSupport
+@testable import KNMap
+
+/// Sized cells against their edges: ngspice DC sweeps on the installed foundry models at each edge's own
+/// operating points (from simulating the reference inputs), after the calibration passes.
+@Suite("Cell fidelity on the foundry models", .serialized)
+struct FidelityTests {
+    @Test func twomoonTanhCellsMatchTheirEdgesOnSky130() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, root) = try catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog)
+        pipeline.root = root
+        pipeline.fidelityEdges = 20
+        pipeline.seed = 7
+        let (circuit, report) = try pipeline.run(network: network, inputs: try referenceInputs("twomoon"))
+        print(report.summary)
+        let fidelity = try #require(report.fidelity)
+        #expect(fidelity.after.edges == 20 && fidelity.after.inactive == 0)
+        #expect(fidelity.after.median <= 0.01)
+        #expect(fidelity.after.p95 <= 0.03)
+        // The currents leaving src and entering des agree (the output stage keeps KCL).
+        #expect(fidelity.edges.allSatisfy { $0.kclMismatch < 0.01 })
+        #expect(circuit.layers.map(\.cells.count) == [300, 300])
+    }
+
+    @Test func mnistReluCellsMatchTheirEdgesOnSky130() throws {
+        guard let network = try upstreamNetwork("mnist") else { print(SharedData.missingReason); return }
+        guard let reference = try SharedData.reference("mnist"), let inputs = reference["inputs_float"] as? [[Double]] else {
+            Issue.record("reference/mnist.json has no inputs_float"); return
+        }
+        let (catalog, root) = try catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog)
+        pipeline.root = root
+        pipeline.fidelityEdges = 20
+        pipeline.seed = 11
+        let (_, report) = try pipeline.run(network: network, inputs: Array(inputs.prefix(1)))
+        print(report.summary)
+        for edge in report.fidelity?.edges ?? [] { print(edge.layer, edge.edge, edge.p0, edge.p1, edge.nrmse ?? -1, edge.correction) }
+        let fidelity = try #require(report.fidelity)
+        #expect(fidelity.after.edges - fidelity.after.inactive >= 5)
+        // Mapping all 460,136 edges stays within the 30 s budget.
+        #expect(report.timings["map"]! < 30)
+        #expect(report.cells == 460_136)
+        // Known issue: with one alpha for all nodes, mnist's hidden nodes (|v| up to 2.6e4) leave the pixel
+        // and most hidden differences at microvolts to a millivolt, where the pair's tail current is about
+        // 100 times the signal current and the 1:1 mirror copies' systematic error (~0.1 % of the tail) is
+        // as large as the signal: measured median NRMSE ~100 %. The fix is a per-node alpha (C_n·alpha_n
+        // constant), which needs a two-input relu cell.
+        withKnownIssue("relu cells at a single alpha of 7 µV/unit: signal below the mirrors' systematic error") {
+            #expect(fidelity.after.median <= 0.02)
+        }
+    }
+}

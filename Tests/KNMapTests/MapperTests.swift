@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import KNModel
+import KNProcess
+import KNSimulate
+import KNTestSupport
+@testable import KNMap
+
+@Suite("Mapping and scaling")
+struct MapperTests {
+    /// Automatic alpha puts the largest sampled node voltage at swing/1.1; tau = C·alpha/beta; every edge gets
+    /// a cell and every node a capacitor of the chosen C.
+    @Test func twomoonScalingFollowsTheSampledRange() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        let circuit = try Mapper(catalog: catalog).map(network: network, samples: samples)
+        let s = circuit.scaling
+        #expect(abs(s.alpha * samples.maximumMagnitude * 1.1 - s.swing) < 1e-12)
+        #expect(abs(s.tau - s.capacitance * s.alpha / s.beta) <= 1e-15 * s.tau)
+        #expect(circuit.layers.map(\.cells.count) == [300, 300])
+        #expect(circuit.nodeCapacitors.count == 2)
+        for c in circuit.nodeCapacitors { #expect(abs(c.capacitance / s.capacitance - 1) < 0.01) }
+        // Layer windows tile the forward pass.
+        #expect(circuit.layers[0].startSeconds == 0 && abs(circuit.layers[1].endSeconds - 1.0 * s.tau) < 1e-18)
+    }
+
+    /// A fixed alpha too large for the range puts nodes on the rails: the report lists them and the clamped
+    /// model shows the outputs move.
+    @Test func railNodesAreReportedAndClipped() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog, options: MapOptions(alpha: 0.03))
+        pipeline.fidelityEdges = 0
+        let (_, report) = try pipeline.run(network: network, inputs: try referenceInputs("twomoon"))
+        #expect(!report.railNodes.isEmpty)
+        #expect(report.railNodes.allSatisfy { $0.magnitude > $0.limit && abs($0.limit - 0.2 / 0.03) < 1e-9 })
+        let clipping = try #require(report.clipping)
+        #expect(clipping.maxOutputChange > 0.1)
+    }
+
+    /// Weights the process cannot realise are listed by edge with the limit and a fix, never clipped silently.
+    @Test func unrealisableDegenerationIsListedByEdge() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        // alpha 50x smaller than automatic: every weight needs a degeneration below the triode stack's range.
+        let automatic = try Mapper(catalog: catalog).map(network: network, samples: samples).scaling.alpha
+        let circuit = try Mapper(catalog: catalog, options: MapOptions(alpha: automatic / 1000)).map(network: network, samples: samples)
+        #expect(circuit.issues.count > 100)
+        let issue = try #require(circuit.issues.first { $0.quantity.contains("degeneration") })
+        #expect(issue.edge >= 0 && issue.limit.contains("triode stack") && !issue.fix.isEmpty)
+    }
+
+    /// The sign of a relu edge picks which node is sunk and which is sourced; src/des drive the pair's gates.
+    @Test func reluSignSelectsTheOutputOrientation() throws {
+        let (catalog, _) = try catalog("sky130")
+        let mapper = Mapper(catalog: catalog)
+        let kind = mapper.kind(named: "relu1")
+        let scaling = Scaling(alpha: 0.01, beta: 100e-9, capacitance: 1e-12, vcm: 1, vdd: 1.8, swing: 0.2)
+        var issues: [MappingIssue] = []
+        for (p1, sink, source) in [(0.5, PortBinding.src, PortBinding.des), (-0.5, .des, .src)] {
+            let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0.1, p1: p1, p2: 0, srcRange: (-5, 5), desRange: (-5, 5))
+            let cell = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
+            #expect(cell.ports == [.src, .des, sink, source])
+            // G = beta·|p1|/alpha, and the offset current G·alpha·p0 sinks from node x (p0 > 0).
+            #expect(abs(cell.design[0] - 100e-9 * 0.5 / 0.01) < 1e-15)
+            #expect(cell.bias[kind.biasIndex("ioffn")] > 0 && cell.bias[kind.biasIndex("ioffp")] == 0)
+        }
+        #expect(issues.isEmpty)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import KNImport
+import KNModel
+import KNProcess
+import KNSimulate
+import KNTestSupport
+@testable import KNMap
+
+/// Loads `pdk/<name>.xml` with its gm/ID table and makes sure the foundry models are installed (through
+/// `flows/pdk-install.sh`, idempotent), so tests that need them fail rather than pass silently.
+func catalog(_ name: String) throws -> (DeviceCatalog, PDKRoot) {
+    let pdk = SharedData.repositoryRoot.appendingPathComponent("pdk")
+    let process = try ProcessDescription.load(contentsOf: pdk.appendingPathComponent("\(name).xml"))
+    let root = PDKRoot.resolve()
+    if (try? process.verifyInstalled(in: root)) == nil {
+        try ModelInstaller(script: SharedData.repositoryRoot.appendingPathComponent("flows/pdk-install.sh"), root: root).install([name])
+    }
+    let table = try GmIDTable.read(from: pdk.appendingPathComponent("\(name).gmid.json"))
+    return (try DeviceCatalog(process: process, lookup: GmIDLookup(table: table)), root)
+}
+
+/// The upstream checkpoint of an experiment, imported; nil (and the reason) when ../shared is absent.
+func upstreamNetwork(_ experiment: String) throws -> Network? {
+    guard let files = SharedData.upstream(experiment),
+          FileManager.default.fileExists(atPath: files.checkpoint.path) else { return nil }
+    return try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
+}
+
+/// The 16 fixed 2-D inputs of the reference file (standard normal, seeded; see its `seed_info`).
+func referenceInputs(_ experiment: String) throws -> [[Double]] {
+    guard let reference = try SharedData.reference(experiment), let inputs = reference["inputs"] as? [[Double]] else { return [] }
+    return inputs
+}
