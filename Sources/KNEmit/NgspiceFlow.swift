@@ -25,16 +25,7 @@ public enum NgspiceFlow {
     public static func simulate(_ plan: CircuitPlan, netlist: URL, options: NgspiceOptions = NgspiceOptions(),
                                 view: NgspiceEdgeView = .bSources, runner: NgspiceRunner = NgspiceRunner()) throws -> NgspiceFlowResult {
         let written = try NgspiceBehavioralWriter.write(plan, to: netlist, options: options, view: view)
-        try? FileManager.default.removeItem(at: written.rawfile)
-        let run = try runner.run(written.url)
-        guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
-            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
-                                      logTail: NgspiceRunner.tail(run.logText))
-        }
-        let raw = try Rawfile(contentsOf: written.rawfile)
-        guard let plot = raw.plot(named: "transient") else {
-            throw VerificationError.missing(path: written.rawfile.path, what: "the transient plot")
-        }
+        let (run, plot) = try transient(of: written) { try runner.run($0) }
         let values = try Verification.anchorValues(plot, plan: plan, path: written.rawfile.path)
         return NgspiceFlowResult(netlist: written, run: run, anchorValues: values)
     }
@@ -82,8 +73,21 @@ extension NgspiceFlow {
         } else {
             written = try NgspiceBehavioralWriter.write(plans: plans, batched: plans.count > 1, to: netlist, options: options, view: view)
         }
+        let (run, plot) = try transient(of: written) { try runner.run($0) }
+        var values: [[[Double]]] = []
+        for (j, plan) in plans.enumerated() {
+            values.append(try Verification.anchorValues(plot, plan: plan, path: written.rawfile.path, sample: written.sampleTag(j)))
+        }
+        return BatchFlowResult(netlist: written, run: run, anchorValues: values)
+    }
+
+    /// Runs a written netlist (removing a stale rawfile first) and returns the run and its transient plot.
+    ///
+    /// Throws ``FlowError/noResults(netlist:problem:logTail:)`` when the simulator wrote no rawfile and
+    /// ``VerificationError`` when the rawfile has no transient plot.
+    static func transient(of written: NgspiceNetlist, run simulate: (URL) throws -> SimulatorRun) throws -> (SimulatorRun, RawPlot) {
         try? FileManager.default.removeItem(at: written.rawfile)
-        let run = try runner.run(written.url)
+        let run = try simulate(written.url)
         guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
             throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
                                       logTail: NgspiceRunner.tail(run.logText))
@@ -92,10 +96,6 @@ extension NgspiceFlow {
         guard let plot = raw.plot(named: "transient") else {
             throw VerificationError.missing(path: written.rawfile.path, what: "the transient plot")
         }
-        var values: [[[Double]]] = []
-        for (j, plan) in plans.enumerated() {
-            values.append(try Verification.anchorValues(plot, plan: plan, path: written.rawfile.path, sample: written.sampleTag(j)))
-        }
-        return BatchFlowResult(netlist: written, run: run, anchorValues: values)
+        return (run, plot)
     }
 }
