@@ -9,6 +9,6 @@ bash flows/install-deps.sh
 bash flows/ngspice46-osdi.sh
 bash flows/pdk-install.sh sky130 gf180mcu
 swift build -c release --build-tests -Xswiftc -enable-testing
-swift test -c release --skip-build -Xswiftc -enable-testing
 # A short fuzzing run of every reader of user files (libFuzzer + AddressSanitizer; flows/fuzz.sh runs longer ones).
 bash flows/fuzz.sh all 20
+swift test -c release --skip-build -Xswiftc -enable-testing
