@@ -5,41 +5,17 @@
 # NETLIST.cir.log and the control block of the netlist writes NETLIST.raw next to it.
 # Exit status: 0 done, 2 usage, 3 ngspice missing, 4 timeout, 5 non-convergence, else ngspice's own status.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/simulator-run.sh"
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: $0 NETLIST.cir [TIMEOUT_SECONDS]" >&2
-    exit 2
-fi
-netlist="$1"
-limit="${2:-600}"
-if [ ! -f "$netlist" ]; then
-    echo "error: $netlist does not exist" >&2
-    exit 2
-fi
-if ! command -v ngspice >/dev/null 2>&1; then
-    echo "error: ngspice not found; install it with 'apt-get install ngspice' (or flows/ngspice46-osdi.sh for OSDI)" >&2
-    exit 3
-fi
-dir="$(cd "$(dirname "$netlist")" && pwd)"
-base="$(basename "$netlist")"
-log="$dir/$base.log"
+kn_parse_arguments NETLIST.cir "$@"
+kn_require ngspice "install it with 'apt-get install ngspice' (or flows/ngspice46-osdi.sh for OSDI)"
 printf 'set num_threads=1\n' > "$dir/.spiceinit"
 
-status=0
-(cd "$dir" && timeout --kill-after=1 "$limit" ngspice -b "$base" </dev/null >"$log" 2>&1) || status=$?
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    echo "error: $netlist: ngspice did not finish within $limit s; last log lines:" >&2
-    tail -n 15 "$log" >&2
-    exit 4
-fi
+kn_run_timed ngspice -b "$base"
 if grep -qiE 'timestep too small|no convergence|transient op failed|gmin stepping failed|source stepping failed|singular matrix' "$log"; then
-    echo "error: $netlist: the simulation did not converge; last log lines:" >&2
-    tail -n 15 "$log" >&2
-    exit 5
+    kn_fail 5 "the simulation did not converge"
 fi
 if [ "$status" -ne 0 ]; then
-    echo "error: $netlist: ngspice exited with status $status; last log lines:" >&2
-    tail -n 15 "$log" >&2
-    exit "$status"
+    kn_fail "$status" "ngspice exited with status $status"
 fi
 echo "done: $netlist (log $log)"

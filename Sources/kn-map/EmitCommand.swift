@@ -130,6 +130,7 @@ struct EmitCommand: ParsableCommand {
         var written: [URL] = []
         if format == .verilogA || sample != nil || batch {
             let plans = batch ? try samples.indices.map(plan) : [try plan(sample ?? 0)]
+            try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
             written = try NetlistEmitter.write(format, plans: plans, batched: batch, to: out, options: options)
         } else {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
