@@ -72,6 +72,20 @@ enum ZipBounds {
                     i += 4 + size
                 }
             }
+            // The entry's data must lie inside the file, with the local header's own name and extra lengths:
+            // ZIPFoundation reads a deflated entry past the end of the file forever.
+            let localOffset = u32(header, 42), compressed = u32(header, 20)
+            if localOffset != 0xFFFF_FFFF, compressed != 0xFFFF_FFFF {
+                guard let local = read(localOffset, 30), local[0] == 0x50, local[1] == 0x4B, local[2] == 0x03, local[3] == 0x04 else {
+                    throw fail("central directory entry \(index) at byte \(position)",
+                               "points at byte \(localOffset) for its local header, which is not there")
+                }
+                let start = localOffset + 30 + u16(local, 26) + u16(local, 28)
+                guard start + compressed <= fileSize else {
+                    throw fail("central directory entry \(index) at byte \(position)",
+                               "its data would run from byte \(start) to \(start + compressed), past the end of the \(fileSize)-byte file")
+                }
+            }
             position += 46 + nameLength + extraLength + commentLength
             index += 1
         }

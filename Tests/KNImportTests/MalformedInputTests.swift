@@ -51,7 +51,7 @@ struct MalformedInputTests {
     @Test func anEntryLargerThanTheFileIsRefusedBeforeAllocation() throws {
         let url = TestData.fixture("bomb_size.pth")
         #expect(message { _ = try TorchCheckpoint.read(url) } ==
-            "\(url.path): archive/data.pkl: declares 2147483632 bytes of data but the whole file has 431; the file is damaged or is not a checkpoint; re-save it with torch.save")
+            "\(url.path): central directory entry 0 at byte 210: its data would run from byte 64 to 2147483696, past the end of the 431-byte file; the file is damaged or is not a checkpoint; re-save it with torch.save")
     }
 
     @Test func aCorruptedStorageFailsItsCRC() throws {

@@ -69,3 +69,14 @@ struct UnpicklerLimitTests {
         #expect(v.flatMap { u.tensor($0) }?.values == [1.0, -2.0])
     }
 }
+
+/// Found by the checkpoint fuzzer (a 30-minute run): a local header whose name length sends a deflated entry's data
+/// past the end of the file made ZIPFoundation read forever. It is refused from the central directory first.
+@Test func localHeaderPastTheEndIsRefusedInsteadOfReadForever() throws {
+    let url = TestData.fixture("malformed/local_header_past_end.pth")
+    #expect {
+        _ = try TorchCheckpoint.read(url)
+    } throws: { error in
+        "\(error)".contains("central directory entry 0 at byte 210: its data would run from byte 363 to 425, past the end of the 363-byte file")
+    }
+}
