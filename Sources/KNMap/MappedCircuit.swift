@@ -65,12 +65,20 @@ public struct MappedCircuit: Codable, Sendable {
 
 /// How model units become volts, amperes and seconds (DESIGN.md §3): `V = vcm + alpha·v`, `I = beta·i`,
 /// node capacitance `capacitance`, and one model time unit lasts `tau = capacitance·alpha/beta` seconds.
+///
+/// A network whose nodes span very different ranges (mnist: pixels within ±7 units in layer 0, hidden nodes
+/// at 2.6e4 in layer 1) gets a voltage scale per layer and node, ``nodeAlpha``: node n during layer k sits
+/// at `V = vcm + alpha(layer: k, node: n)·v`. Its capacitance is `capacitance·alpha/alpha(layer:node:)`, so
+/// `C·α` (and with it `tau`) is the same on every node, and the model's KCL holds in model units with one
+/// `beta`. Scales only fall from one layer to the next: at a layer boundary a node's capacitor bank adds
+/// capacitors held at V_CM until then, and charge sharing divides `V − vcm` by exactly the ratio of the two
+/// scales (see ``NodeCapacitor/banks``).
 public struct Scaling: Codable, Sendable, Hashable {
-    /// Volts per model unit.
+    /// Volts per model unit: the largest scale of any node (the reference for ``capacitance`` and ``tau``).
     public var alpha: Double
     /// Amperes per model unit of edge current.
     public var beta: Double
-    /// Node capacitance, farads.
+    /// Node capacitance at the scale ``alpha``, farads.
     public var capacitance: Double
     /// Voltage of model 0 (and of node 0), volts.
     public var vcm: Double
@@ -78,22 +86,49 @@ public struct Scaling: Codable, Sendable, Hashable {
     public var vdd: Double
     /// The node voltage window the cells accept: `vcm ± swing` volts.
     public var swing: Double
+    /// Volts per model unit of node n (index n − 1) during layer k (`nodeAlpha[k]`); nil: ``alpha`` everywhere.
+    /// Every entry is at most ``alpha`` and never rises from one layer to the next.
+    public var nodeAlpha: [[Double]]?
 
-    public init(alpha: Double, beta: Double, capacitance: Double, vcm: Double, vdd: Double, swing: Double) {
+    public init(alpha: Double, beta: Double, capacitance: Double, vcm: Double, vdd: Double, swing: Double,
+                nodeAlpha: [[Double]]? = nil) {
         self.alpha = alpha
         self.beta = beta
         self.capacitance = capacitance
         self.vcm = vcm
         self.vdd = vdd
         self.swing = swing
+        self.nodeAlpha = nodeAlpha
     }
 
     /// Seconds per unit of model time.
     public var tau: Double { capacitance * alpha / beta }
-    /// Volts of a model value.
+    /// Volts of a model value at the scale ``alpha``.
     public func volts(_ v: Double) -> Double { vcm + alpha * v }
-    /// The largest |v| (model units) inside the window.
+    /// The largest |v| (model units) inside the window at the scale ``alpha``.
     public var modelLimit: Double { swing / alpha }
+
+    /// Volts per model unit of `node` (1...N; node 0, the reference, answers ``alpha``) during `layer`.
+    @inlinable
+    public func alpha(layer: Int, node: Int) -> Double {
+        guard node > 0, let table = nodeAlpha, layer >= 0, layer < table.count, node <= table[layer].count else { return alpha }
+        return table[layer][node - 1]
+    }
+
+    /// Volts of model value `v` on `node` during `layer`.
+    @inlinable
+    public func volts(_ v: Double, layer: Int, node: Int) -> Double { vcm + alpha(layer: layer, node: node) * v }
+
+    /// The model value of `node`'s voltage during `layer`.
+    @inlinable
+    public func modelValue(volts: Double, layer: Int, node: Int) -> Double { (volts - vcm) / alpha(layer: layer, node: node) }
+
+    /// The largest |v| (model units) of `node` inside the window during `layer`.
+    public func modelLimit(layer: Int, node: Int) -> Double { swing / alpha(layer: layer, node: node) }
+
+    /// The capacitance of `node` during `layer`: `capacitance·alpha/alpha(layer:node:)`, so that every node has
+    /// the same `C·α` and the same `tau`.
+    public func capacitance(layer: Int, node: Int) -> Double { capacitance * alpha / alpha(layer: layer, node: node) }
 }
 
 /// A supply rail.
@@ -131,17 +166,59 @@ public struct MappedLayer: Codable, Sendable {
     public var cells: CellTable
 }
 
-/// A node capacitor built from the process's capacitor option.
+/// A node capacitor built from the process's capacitor option, as one bank per layer.
+///
+/// Bank 0 is always on the node. Bank k > 0 (present when the node's scale falls at layer k, see
+/// ``Scaling/nodeAlpha``) is held at V_CM by a reset transmission gate until the layer-k boundary
+/// (`LayerSwitch.startSeconds` of layer k), when the reset opens and a second gate joins it to the node:
+/// charge sharing then divides `V − vcm` by (C before)/(C after) = alpha(k)/alpha(k − 1), which is the change
+/// of scale, so the model value is continuous. With one scale for the whole network every node has bank 0 only.
 public struct NodeCapacitor: Codable, Sendable, Hashable {
     /// Network node (1...N).
     public var node: Int
-    /// Farads.
+    /// Farads of bank 0 (the capacitance during layer 0).
     public var capacitance: Double
-    /// The capacitor model (e.g. `sky130_fd_pr__cap_mim_m3_1`) and its side length in µm.
+    /// The capacitor model (e.g. `sky130_fd_pr__cap_mim_m3_1`) and bank 0's unit side in µm and unit count.
     public var model: String
-    /// Square unit side, µm, and how many units in parallel.
     public var sideUm: Double
     public var units: Int
+    /// The banks that join the node at later layers (empty with one scale).
+    public var banks: [CapacitorBank]
+
+    public init(node: Int, capacitance: Double, model: String, sideUm: Double, units: Int, banks: [CapacitorBank] = []) {
+        self.node = node
+        self.capacitance = capacitance
+        self.model = model
+        self.sideUm = sideUm
+        self.units = units
+        self.banks = banks
+    }
+
+    /// Farads on the node during `layer` (bank 0 plus every bank joined by then).
+    public func capacitance(layer: Int) -> Double {
+        banks.reduce(capacitance) { $0 + ($1.layer <= layer ? $1.capacitance : 0) }
+    }
+
+    /// Farads of every bank together (the area the node takes).
+    public var totalCapacitance: Double { banks.reduce(capacitance) { $0 + $1.capacitance } }
+}
+
+/// Capacitors that join a node at the start of a layer (see ``NodeCapacitor``).
+public struct CapacitorBank: Codable, Sendable, Hashable {
+    /// The layer at whose start the bank joins the node.
+    public var layer: Int
+    /// Farads of the bank.
+    public var capacitance: Double
+    /// Unit side in µm and number of units.
+    public var sideUm: Double
+    public var units: Int
+
+    public init(layer: Int, capacitance: Double, sideUm: Double, units: Int) {
+        self.layer = layer
+        self.capacitance = capacitance
+        self.sideUm = sideUm
+        self.units = units
+    }
 }
 
 /// A transmission gate that connects a layer's cells to the nodes during the layer's window.
