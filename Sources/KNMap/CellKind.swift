@@ -30,6 +30,30 @@ public struct CellKind: Codable, Sendable, Hashable {
         return index
     }
 
+    /// The current a cell of this kind draws from the supply with its edge current at zero, from its bias
+    /// references and device sizes: each reference flows once through its diode, and the branches that copy it
+    /// add their own. relu2: the references, two tails per front end, the loads' copies X1 and Y2 (one tail
+    /// sum each), the offset copy, and with a negative branch its copies Y1 and XN2 and its offset copy.
+    /// tanh2: the references, two tails per front end, the bypass pair, the offset sink, both followers, the
+    /// tanh tail and the four output copies of its halves.
+    public func quiescentCurrent(bias: ArraySlice<Double>, fingers: ArraySlice<Int32>) -> Double {
+        let values = Array(bias), sizes = Array(fingers)
+        func b(_ name: String) -> Double { biases.firstIndex { $0.name == name }.map { values[$0] } ?? 0 }
+        func present(_ slot: String) -> Bool { slots.firstIndex { $0.name == slot }.map { sizes[$0] > 0 } ?? false }
+        let references = values.reduce(0, +)
+        switch name {
+        case "relu2":
+            let tails = b("ifs") + b("ifd")
+            var total = references + 2 * tails + 2 * tails + b("ioffn") + b("ioffp")
+            if present("Y1") { total += 2 * tails + b("ioffyn") + b("ioffyp") }
+            return total
+        case "tanh2":
+            return references + 2 * (b("ifs") + b("ifd")) + 2 * b("isrc") + b("ioff") + 2 * b("ifol") + b("itail") + 2 * b("itail")
+        default:
+            return references
+        }
+    }
+
     public func biasIndex(_ name: String) -> Int {
         guard let index = biases.firstIndex(where: { $0.name == name }) else { preconditionFailure("no bias \(name) in \(self.name)") }
         return index

@@ -60,45 +60,76 @@ public enum CellLibrary {
             designValues: ["Reff_s (ohm)", "Reff_d (ohm)", "r_load (ohm)", "V_t (V)", "IT (A)", "amplitude correction", "argument gain", "argument offset"])
     }
 
-    /// `p1·relu(vs − vd − p0)`: ShiftRelu1 (and ShiftLeakyRelu1 with the leak branch, not yet built).
-    public static func relu1(_ catalog: DeviceCatalog) -> CellKind {
+    /// `A·(relu(x) − λ·relu(−x))` with `x = w_s·vs + w_d·vd + b`: ShiftRelu1 (`|p1|·relu(vs − vd − p0)`, oriented
+    /// by the sign of p1), ShiftRelu2 (`relu(p0·vs + p1·vd + p2)`), the leaky relus (λ = 0.01) and Conductance
+    /// (λ = 1, a linear transconductor). The negative branch's devices are absent (zero fingers) when λ = 0.
+    ///
+    /// Each input has its own degenerated front end against V_CM, so the two weights can differ: that is what
+    /// lets src and des sit at different voltage scales (``Scaling/nodeAlpha``), and what ShiftRelu2 needs.
+    public static func relu2(_ catalog: DeviceCatalog) -> CellKind {
         var b = Builder(catalog)
-        b.n("M1", d: "a1", g: "inp", s: "s1", .input, "input, gate at src")
-        b.n("M2", d: "a2", g: "inn", s: "s2", .input, "input, gate at des")
-        b.n("T1", d: "s1", g: "bt", s: "vss", .tail, "tail I_F")
-        b.n("T2", d: "s2", g: "bt", s: "vss", .tail, "tail I_F")
-        b.n("BT", d: "bt", g: "bt", s: "vss", .diode, "tail bias diode")
-        b.bias("if", net: "bt", .fromVDD, "tail current I_F")
-        b.r("RD", .n, a: "s1", b: "s2", gate: "vdd", "degeneration: G = 2/(R + 2/gm)")
-        b.pDiode("A1", input: "a1", "load of M1 (I1)")
-        b.pDiode("A2", input: "a2", "load of M2 (I2)")
-        b.pCopy("X1", gate: "a1", out: "x", "copy of I1 into the rectifier node x")
-        b.pCopy("Y2", gate: "a2", out: "b2", "copy of I2 into the nfet diode b2")
-        b.nDiode("B2", input: "b2", "I2 as an nfet mirror input")
-        b.nCopy("X2", gate: "b2", out: "x", "sinks I2 from x: x receives I1 − I2 = G·(vs − vd)")
-        b.nCopy("OFN", gate: "bo", out: "x", "offset sink I_o (p0 > 0)")
+        // Front end u: a degenerated nfet pair with gates a<u>1 / a<u>2 (one at the node, one at vcm); device 1
+        // drains into the load a1, device 2 into a2, so I(a1) − I(a2) = G_s·(V_as1 − V_as2) + G_d·(V_ad1 − V_ad2).
+        for u in ["S", "D"] {
+            let l = u.lowercased(), s1 = "s\(l)1", s2 = "s\(l)2", bias = "b\(l)"
+            b.n("M\(u)1", d: "a1", g: "a\(l)1", s: s1, .input, "front end \(u): input device, drain to load a1")
+            b.n("M\(u)2", d: "a2", g: "a\(l)2", s: s2, .input, "front end \(u): input device, drain to load a2")
+            b.n("T\(u)1", d: s1, g: bias, s: "vss", .tail, "front end \(u): tail current I_F")
+            b.n("T\(u)2", d: s2, g: bias, s: "vss", .tail, "front end \(u): tail current I_F")
+            b.n("B\(u)", d: bias, g: bias, s: "vss", .diode, "front end \(u): tail bias diode")
+            b.r("R\(u)", .n, a: s1, b: s2, gate: "vdd", "front end \(u): degeneration, G = 2/(R + 2/gm) sets the weight")
+            b.bias("if\(l)", net: bias, .fromVDD, "front end \(u) tail current I_F")
+        }
+        b.pDiode("A1", input: "a1", "load a1: sum of the device-1 currents")
+        b.pDiode("A2", input: "a2", "load a2: sum of the device-2 currents")
+        b.pCopy("X1", gate: "a1", out: "x", "copy of I(a1) into the rectifier node x")
+        b.pCopy("Y2", gate: "a2", out: "b2", "copy of I(a2) into the nfet diode b2")
+        b.nDiode("B2", input: "b2", "I(a2) as an nfet mirror input")
+        b.nCopy("X2", gate: "b2", out: "x", "sinks I(a2) from x: x receives I(a1) − I(a2) = β_c·(w_s·vs + w_d·vd)")
+        b.nCopy("OFN", gate: "bo", out: "x", "offset sink β_c·|b| (b < 0)")
         b.n("BO", d: "bo", g: "bo", s: "vss", .diode, "offset sink bias diode")
-        b.bias("ioffn", net: "bo", .fromVDD, "offset current G·α·p0 (p0 > 0)")
-        b.pCopy("OFP", gate: "bpo", out: "x", "offset source I_o (p0 < 0)")
+        b.bias("ioffn", net: "bo", .fromVDD, "offset current β_c·|b| (b < 0)")
+        b.pCopy("OFP", gate: "bpo", out: "x", "offset source β_c·b (b > 0)")
         b.p("BPO", d: "bpo", g: "bpo", s: "vdd", .diode, "offset source bias diode")
-        b.bias("ioffp", net: "bpo", .toVSS, "offset current G·α·|p0| (p0 < 0)")
-        b.nDiode("DX", input: "x", "rectifier: takes relu(I1 − I2 − I_o)")
-        b.nCopy("NS", gate: "x", out: "osnk", "sinks the edge current from osnk")
-        b.nCopy("NP", gate: "x", out: "bp", "edge current into the pfet diode bp")
+        b.bias("ioffp", net: "bpo", .toVSS, "offset current β_c·b (b > 0)")
+        b.nDiode("DX", input: "x", "rectifier: takes relu(I(a1) − I(a2) + β_c·b)")
+        b.nCopy("NS", gate: "x", out: "osnk", "sinks r times the rectified current from osnk (r = NS:DX fingers)")
+        b.nCopy("NP", gate: "x", out: "bp", "r times the rectified current into the pfet diode bp")
         b.pDiode("PB", input: "bp", "edge current as a pfet mirror input")
         b.pCopy("PS", gate: "bp", out: "osrc", "sources the edge current into osrc")
+        // The negative branch (leaky relu, conductance): node y takes the opposite argument, rectifies it and
+        // drives the output the other way at λ·r.
+        b.pCopy("Y1", gate: "a1", out: "b1", "negative branch: copy of I(a1) into the nfet diode b1")
+        b.nDiode("B1", input: "b1", "negative branch: I(a1) as an nfet mirror input")
+        b.pCopy("XN2", gate: "a2", out: "y", "negative branch: copy of I(a2) into node y")
+        b.nCopy("XN1", gate: "b1", out: "y", "negative branch: sinks I(a1) from y: y receives −β_c·(w_s·vs + w_d·vd)")
+        b.nCopy("OFNY", gate: "boy", out: "y", "negative branch: offset sink β_c·b (b > 0)")
+        b.n("BOY", d: "boy", g: "boy", s: "vss", .diode, "negative branch: offset sink bias diode")
+        b.bias("ioffyn", net: "boy", .fromVDD, "negative branch: offset current β_c·b (b > 0)")
+        b.pCopy("OFPY", gate: "bpoy", out: "y", "negative branch: offset source β_c·|b| (b < 0)")
+        b.p("BPOY", d: "bpoy", g: "bpoy", s: "vdd", .diode, "negative branch: offset source bias diode")
+        b.bias("ioffyp", net: "bpoy", .toVSS, "negative branch: offset current β_c·|b| (b < 0)")
+        b.nDiode("DY", input: "y", "negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b))")
+        b.nCopy("NSY", gate: "y", out: "osrc", "negative branch: sinks λ·r times the rectified current from osrc")
+        b.nCopy("NPY", gate: "y", out: "bpy", "negative branch: λ·r times the rectified current into the pfet diode bpy")
+        b.pDiode("PBY", input: "bpy", "negative branch: edge current as a pfet mirror input")
+        b.pCopy("PSY", gate: "bpy", out: "osnk", "negative branch: sources the edge current into osnk")
         return CellKind(
-            name: "relu1", template: "relu1.sp",
+            name: "relu2", template: "relu2.sp",
             summary: """
-            A degenerated nfet pair (gates at src and des) gives I1 − I2 = G·(Vs − Vd); node x receives I1 and \
-            sinks I2 and the offset current G·α·p0, and the cascoded nfet diode at x passes only the positive \
-            part (the relu). Mirrors copy it as a sink at osnk and a source at osrc: osnk = src and osrc = des \
-            for p1 > 0, swapped for p1 < 0.
+            Two degenerated nfet front ends, one per input (gates at the node and at vcm, swapped for a negative \
+            weight), sum their differential currents into the cascoded pfet diode loads a1 and a2; node x \
+            receives I(a1), sinks I(a2) and the offset current β_c·b, and the cascoded nfet diode at x passes only \
+            the positive part (the relu). Copies ratioed r = NS:DX fingers sink the edge current from osnk and \
+            source it into osrc: osnk = src and osrc = des for a positive output sign, swapped for a negative one. \
+            The internal scale β_c = β·A/r keeps each front end's transconductance inside the resistor range. \
+            For a leaky relu (λ = 0.01) or a conductance (λ = 1) a second rectifier node y takes the opposite \
+            argument and drives λ times its current the other way (sink from osrc, source into osnk).
             """,
-            cellPorts: ["inp", "inn", "osnk", "osrc"],
+            cellPorts: ["as1", "as2", "ad1", "ad2", "osnk", "osrc"],
             globalPorts: ["vdd", "vss", "vbnc", "vbpc"],
             slots: b.slots, biases: b.biases,
-            designValues: ["G (S)", "I_F (A)", "I_o (A)", "Reff (ohm)", "slope gain", "knee shift (V)"])
+            designValues: ["G_s (S)", "G_d (S)", "beta_c (A/unit)", "output ratio r", "I_o (A)", "negative ratio λ·r", "slope gain", "knee shift"])
     }
 
     /// Builds slot lists.

@@ -76,7 +76,7 @@ public struct CellTable: Codable, Sendable {
         stride(from: slot, to: bias.count, by: max(biasCount, 1)).map { bias[$0] }
     }
 
-    /// Total fingers (series units counted) of all cells.
+    /// Total fingers (series units counted) of all cells (see also the binary coding in ``encode(to:)``).
     public var fingerTotal: Int {
         var total = 0
         for i in fingers.indices { total += Int(fingers[i]) * Int(series[i]) }
@@ -111,5 +111,89 @@ extension Cell {
         let d = design
         if kind.name == "tanh2" { return CellCorrection(gain: d[d.count - 2], offset: d[d.count - 1], amplitude: d[d.count - 3]) }
         return CellCorrection(gain: d[d.count - 2], offset: d[d.count - 1])
+    }
+}
+
+// In `circuit.json` every column is one base64 string of little-endian binary values (a 460k-cell layer
+// would otherwise be 100 million JSON numbers): `edge`, `src`, `des` Int32; `parameters`, `bias`, `design`
+// Float64; `fingers` UInt16 (`fingers32`, Int32, when a slot has more than 65535); `ports` UInt8; `series` only where it is not 1, as `seriesIndex` UInt32 and
+// `seriesValue` UInt16.
+extension CellTable {
+    enum CodingKeys: String, CodingKey {
+        case kind, slotCount, biasCount, portCount, designCount, count
+        case edge, src, des, parameters, fingers, fingers32, seriesIndex, seriesValue, bias, ports, design
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(String.self, forKey: .kind)
+        slotCount = try c.decode(Int.self, forKey: .slotCount)
+        biasCount = try c.decode(Int.self, forKey: .biasCount)
+        portCount = try c.decode(Int.self, forKey: .portCount)
+        designCount = try c.decode(Int.self, forKey: .designCount)
+        let count = try c.decode(Int.self, forKey: .count)
+        func column<T: FixedWidthInteger>(_ key: CodingKeys, _ type: T.Type, _ expected: Int) throws -> [T] {
+            let values: [T] = Self.unpack(try c.decode(Data.self, forKey: key))
+            guard values.count == expected else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "column \(key.stringValue) has \(values.count) values, expected \(expected)")
+            }
+            return values
+        }
+        func doubles(_ key: CodingKeys, _ expected: Int) throws -> [Double] {
+            try column(key, UInt64.self, expected).map { Double(bitPattern: $0) }
+        }
+        edge = try column(.edge, Int32.self, count)
+        src = try column(.src, Int32.self, count)
+        des = try column(.des, Int32.self, count)
+        parameters = try doubles(.parameters, 3 * count)
+        fingers = c.contains(.fingers32) ? try column(.fingers32, Int32.self, count * slotCount)
+                                         : try column(.fingers, UInt16.self, count * slotCount).map(Int32.init)
+        series = Array(repeating: 1, count: count * slotCount)
+        let seriesIndex: [UInt32] = Self.unpack(try c.decode(Data.self, forKey: .seriesIndex))
+        let seriesValue: [UInt16] = Self.unpack(try c.decode(Data.self, forKey: .seriesValue))
+        guard seriesIndex.count == seriesValue.count, seriesIndex.allSatisfy({ Int($0) < series.count }) else {
+            throw DecodingError.dataCorruptedError(forKey: .seriesIndex, in: c, debugDescription: "series indices and values do not match the table")
+        }
+        for (i, v) in zip(seriesIndex, seriesValue) { series[Int(i)] = Int32(v) }
+        bias = try doubles(.bias, count * biasCount)
+        ports = try column(.ports, UInt8.self, count * portCount)
+        design = try doubles(.design, count * designCount)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(slotCount, forKey: .slotCount)
+        try c.encode(biasCount, forKey: .biasCount)
+        try c.encode(portCount, forKey: .portCount)
+        try c.encode(designCount, forKey: .designCount)
+        try c.encode(count, forKey: .count)
+        try c.encode(Self.pack(edge), forKey: .edge)
+        try c.encode(Self.pack(src), forKey: .src)
+        try c.encode(Self.pack(des), forKey: .des)
+        try c.encode(Self.pack(parameters.map(\.bitPattern)), forKey: .parameters)
+        if fingers.allSatisfy({ $0 >= 0 && $0 <= Int32(UInt16.max) }) {
+            try c.encode(Self.pack(fingers.map { UInt16($0) }), forKey: .fingers)
+        } else {
+            try c.encode(Self.pack(fingers), forKey: .fingers32)
+        }
+        var index: [UInt32] = [], value: [UInt16] = []
+        for (i, v) in series.enumerated() where v != 1 { index.append(UInt32(i)); value.append(UInt16(clamping: v)) }
+        try c.encode(Self.pack(index), forKey: .seriesIndex)
+        try c.encode(Self.pack(value), forKey: .seriesValue)
+        try c.encode(Self.pack(bias.map(\.bitPattern)), forKey: .bias)
+        try c.encode(Self.pack(ports), forKey: .ports)
+        try c.encode(Self.pack(design.map(\.bitPattern)), forKey: .design)
+    }
+
+    static func pack<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+    }
+
+    static func unpack<T: FixedWidthInteger>(_ data: Data) -> [T] {
+        let count = data.count / MemoryLayout<T>.size
+        var values = [T](repeating: 0, count: count)
+        _ = values.withUnsafeMutableBytes { data.copyBytes(to: $0, count: count * MemoryLayout<T>.size) }
+        return values.map { T(littleEndian: $0) }
     }
 }

@@ -6,10 +6,16 @@ extension ClippingCheck {
     /// clamped to ±`limit` model units (what the rails do) — and compares the final states (the outputs
     /// before any projector). Plain layers only (fill, no residual): others are not checked (nil).
     public static func run(network: Network, inputs: [[Double]], limit: Double, stepsPerLayer: Int = 200) -> ClippingCheck? {
+        run(network: network, inputs: inputs, limit: { _, _ in limit }, stepsPerLayer: stepsPerLayer)
+    }
+
+    /// The same with a limit per layer and node (1...N), e.g. ``Scaling/modelLimit(layer:node:)``.
+    public static func run(network: Network, inputs: [[Double]], limit: (_ layer: Int, _ node: Int) -> Double,
+                           stepsPerLayer: Int = 200) -> ClippingCheck? {
         guard network.encoder == nil, network.residual == nil, !inputs.isEmpty else { return nil }
         var change = 0.0, agree = 0
         for input in inputs {
-            let free = integrate(network, input, limit: .infinity, steps: stepsPerLayer)
+            let free = integrate(network, input, limit: { _, _ in .infinity }, steps: stepsPerLayer)
             let clamped = integrate(network, input, limit: limit, steps: stepsPerLayer)
             for (a, b) in zip(free, clamped) { change = max(change, abs(a - b)) }
             func argmax(_ v: [Double]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
@@ -18,7 +24,7 @@ extension ClippingCheck {
         return ClippingCheck(samples: inputs.count, maxOutputChange: change, argmaxAgreement: Double(agree) / Double(inputs.count))
     }
 
-    static func integrate(_ network: Network, _ input: [Double], limit: Double, steps: Int) -> [Double] {
+    static func integrate(_ network: Network, _ input: [Double], limit: (Int, Int) -> Double, steps: Int) -> [Double] {
         var x = input
         for (l, layer) in network.layers.enumerated() {
             let n = layer.nodeCount
@@ -38,7 +44,8 @@ extension ClippingCheck {
                 }
                 return d
             }
-            func clamp(_ v: [Double]) -> [Double] { limit.isFinite ? v.map { min(max($0, -limit), limit) } : v }
+            let limits = (0..<n).map { limit(l, $0 + 1) }
+            func clamp(_ v: [Double]) -> [Double] { v.indices.map { min(max(v[$0], -limits[$0]), limits[$0]) } }
             for _ in 0..<steps {
                 let k1 = f(x)
                 let k2 = f(clamp(zip(x, k1).map { $0 + 0.5 * h * $1 }))

@@ -25,6 +25,17 @@ public struct EdgeFidelity: Codable, Sendable {
     public var nrmse: Double?
     /// The correction the cell was built with.
     public var correction: CellCorrection
+    /// Extra points measured for the calibration fit only (not scored): evenly spaced along the line from the
+    /// operating point with the smallest argument to the one with the largest.
+    public var sweep: CalibrationSweep?
+}
+
+/// Points a cell is measured at for its calibration, between its extreme operating points.
+public struct CalibrationSweep: Codable, Sendable {
+    public var vs: [Double]
+    public var vd: [Double]
+    /// Simulated current entering des, model units.
+    public var simulated: [Double]
 }
 
 /// Median, 95th percentile and worst NRMSE of a set of edges.
@@ -69,6 +80,9 @@ public struct FidelityRunner: Sendable {
     public var batchSize: Int = 60
     /// Calibration passes (each one ngspice run after the first measurement).
     public var passes: Int = 3
+    /// Extra calibration points per edge, evenly spaced between its extreme operating points: a relu edge that
+    /// conducts at one or two operating points still gets its knee and slope fitted.
+    public var sweepPoints: Int = 16
 
     public init(mapper: Mapper, root: PDKRoot, ngspice: Ngspice) {
         self.mapper = mapper
@@ -108,12 +122,13 @@ public struct FidelityRunner: Sendable {
         var best = before
         var bestCells = picks.map { circuit.layers[$0.layer].cells.cell($0.row) }
         func score(_ r: EdgeFidelity) -> Double { r.nrmse ?? .infinity }
+        let law = try Mapper.cellFamily(network.family).law
         for _ in 0..<max(1, passes) {
             var built: [Cell] = []
             for (pick, result) in zip(picks, last) {
-                let correction = Self.correction(from: result, kind: circuit.cellKinds[0].name)
+                let correction = Self.correction(from: result, law: law(result.p0, result.p1, result.p2), kind: circuit.cellKinds[0].name)
                 var issues: [MappingIssue] = []
-                let cell = rebuild(circuit, network: network, samples: samples, pick: pick, correction: correction, issues: &issues)
+                let cell = try rebuild(circuit, network: network, samples: samples, pick: pick, correction: correction, issues: &issues)
                 calibrated.layers[pick.layer].cells.replace(pick.row, with: cell)
                 built.append(cell)
             }
@@ -129,47 +144,83 @@ public struct FidelityRunner: Sendable {
 
     /// Rebuilds one cell with a correction.
     func rebuild(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: Pick,
-                 correction: CellCorrection, issues: inout [MappingIssue]) -> Cell {
+                 correction: CellCorrection, issues: inout [MappingIssue]) throws -> Cell {
         let old = circuit.layers[pick.layer].cells.cell(pick.row)
         let layer = network.layers[pick.layer]
         let ranges = samples.nodeRanges(layer: pick.layer, nodeCount: layer.nodeCount)
         func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
+        let law = try Mapper.cellFamily(network.family).law(old.p0, old.p1, old.p2)
         let place = EdgePlace(layer: pick.layer, edge: old.edge, src: old.src, des: old.des, p0: old.p0, p1: old.p1, p2: old.p2,
-                              srcRange: range(old.src), desRange: range(old.des))
-        let kind = circuit.cellKinds[0]
-        return kind.name == "tanh2"
-            ? mapper.sizeTanh(place, scaling: circuit.scaling, kind: kind, correction: correction, issues: &issues)
-            : mapper.sizeRelu(place, scaling: circuit.scaling, kind: kind, correction: correction, issues: &issues)
+                              law: law, srcRange: range(old.src), desRange: range(old.des))
+        return mapper.size(place, kind: circuit.cellKinds[0], scaling: circuit.scaling, correction: correction, issues: &issues)
     }
 
     /// The correction that cancels the gain and offset a measurement shows.
-    static func correction(from r: EdgeFidelity, kind: String) -> CellCorrection {
+    static func correction(from r: EdgeFidelity, law: CellLaw, kind: String) -> CellCorrection {
         var c = r.correction
+        let vs = r.vs + (r.sweep?.vs ?? []), vd = r.vd + (r.sweep?.vd ?? [])
+        let simulated = r.simulated + (r.sweep?.simulated ?? [])
+        let xs = zip(vs, vd).map { law.argument(vs: $0, vd: $1) }
         if kind == "tanh2" {
-            // Fit simulated = A·tanh(g·x + b) (x includes p2) by Gauss–Newton from A = 1, g = 1, b = 0.
-            let xs = zip(r.vs, r.vd).map { r.p0 * $0 + r.p1 * $1 + r.p2 }
-            guard let fit = tanhFit(xs, r.simulated) else { return c }
+            // Fit simulated = A·tanh(g·x + b) (x includes w2) by Gauss–Newton from A = 1, g = 1, b = 0.
+            guard let fit = tanhFit(xs, simulated) else { return c }
             // Realised argument = g·(p0·vs + p1·vd) + g·(p2 + c.offset) + sys; the offset path is assumed to
             // share the gain error g, so b = g·c.offset + sys.
             let g = fit.gain
             let system = fit.offset - g * c.offset
             c.gain /= g
-            c.offset = (r.p2 - system) / g - r.p2
+            c.offset = (law.w2 - system) / g - law.w2
             c.amplitude /= fit.amplitude
             return c
         } else {
-            let sign: Double = r.p1 >= 0 ? 1 : -1
-            let peak = r.simulated.map { abs($0) }.max() ?? 0
-            var pairs: [(Double, Double)] = []
-            for (i, y) in r.simulated.enumerated() where sign * y > 0.05 * peak && r.target[i] * sign > 0 {
-                pairs.append((r.vs[i] - r.vd[i], sign * y))
-            }
-            guard pairs.count >= 3, let fit = linearFit(pairs), fit.slope > 0 else { return c }
-            let slope = fit.slope, knee = -fit.intercept / fit.slope
-            c.gain *= abs(r.p1) / slope
-            c.offset += r.p0 - knee
+            // sign·simulated = |A|·act(g·(w·v) + b + offset + sys) with realised gain g (act: relu with the law's
+            // leak below the knee); fit S·act(x + O) against
+            // the ideal argument x = w·v + b over every point (the knee may sit anywhere in the range, even where
+            // the target is off): g = S/|A| and sys = g·(O + b) − b − offset.
+            let sign: Double = law.amplitude >= 0 ? 1 : -1
+            let magnitude = abs(law.amplitude)
+            guard magnitude > 0, let fit = reluFit(xs, simulated.map { sign * $0 }, leak: law.leak), fit.slope > 0 else { return c }
+            let g = fit.slope / magnitude
+            c.offset = -(g * (fit.shift + law.w2) - law.w2 - c.offset)
+            c.gain /= g
             return c
         }
+    }
+
+    /// Least-squares S·act(x + O) through the points, act(u) = u above zero and leak·u below: for each knee
+    /// position on a fine grid over the points' range the best S is closed-form; the best knee is refined by
+    /// golden-section search. Nil when fewer than two points conduct at the best fit.
+    static func reluFit(_ xs: [Double], _ ys: [Double], leak: Double = 0) -> (slope: Double, shift: Double)? {
+        guard let low = xs.min(), let high = xs.max(), high > low else { return nil }
+        func best(_ shift: Double) -> (slope: Double, error: Double, on: Int) {
+            func act(_ u: Double) -> Double { u > 0 ? u : leak * u }
+            var ry = 0.0, rr = 0.0, on = 0
+            for (x, y) in zip(xs, ys) where act(x + shift) != 0 {
+                let r = act(x + shift)
+                ry += r * y; rr += r * r; on += 1
+            }
+            let slope = rr > 0 ? max(ry / rr, 0) : 0
+            var error = 0.0
+            for (x, y) in zip(xs, ys) { let f = slope * act(x + shift) - y; error += f * f }
+            return (slope, error, on)
+        }
+        let span = high - low
+        var shift = -high, lowest = Double.infinity
+        for j in 0...400 {
+            let candidate = -(low - 0.5 * span + 2 * span * Double(j) / 400)
+            let b = best(candidate)
+            if b.error < lowest { lowest = b.error; shift = candidate }
+        }
+        var a = shift - 2 * span / 400, b = shift + 2 * span / 400
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<60 {
+            let c = b - ratio * (b - a), d = a + ratio * (b - a)
+            if best(c).error < best(d).error { b = d } else { a = c }
+        }
+        shift = (a + b) / 2
+        let result = best(shift)
+        guard result.on >= 2, result.slope > 0 else { return nil }
+        return (result.slope, shift)
     }
 
     /// Least-squares A·tanh(g·x + b) through the points; nil when the points do not pin g and b down
@@ -215,16 +266,6 @@ public struct FidelityRunner: Sendable {
         }
     }
 
-    static func linearFit(_ pairs: [(Double, Double)]) -> (slope: Double, intercept: Double)? {
-        let n = Double(pairs.count)
-        let mx = pairs.reduce(0) { $0 + $1.0 } / n, my = pairs.reduce(0) { $0 + $1.1 } / n
-        var sxx = 0.0, sxy = 0.0
-        for (x, y) in pairs { sxx += (x - mx) * (x - mx); sxy += (x - mx) * (y - my) }
-        guard sxx > 0 else { return nil }
-        let slope = sxy / sxx
-        return (slope, my - slope * mx)
-    }
-
     /// Simulates the picked cells at their operating points.
     public func measure(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
         var results: [EdgeFidelity] = []
@@ -236,15 +277,11 @@ public struct FidelityRunner: Sendable {
     }
 
     func operatingPoints(network: Network, samples: OperatingSamples, layer: Int, cell: Cell) -> [(Double, Double)] {
-        let family = network.family
         var points = samples.points(layer: layer, src: cell.src, des: cell.des)
-        let key: ((Double, Double)) -> Double = { p in
-            switch family {
-            case .shiftRelu1: return p.0 - p.1
-            default: return family.current(vs: p.0, vd: p.1, p0: cell.p0, p1: cell.p1, p2: cell.p2).i
-            }
+        // Sorted by the cell's argument (monotone in the current of every cell kind).
+        if let law = try? Mapper.cellFamily(network.family).law(cell.p0, cell.p1, cell.p2) {
+            points.sort { law.argument(vs: $0.vs, vd: $0.vd) < law.argument(vs: $1.vs, vd: $1.vd) }
         }
-        points.sort { key($0) < key($1) }
         guard points.count > pointsPerEdge else { return points.map { ($0.vs, $0.vd) } }
         return (0..<pointsPerEdge).map { j in
             let p = points[Int((Double(j) * Double(points.count - 1) / Double(pointsPerEdge - 1)).rounded())]
@@ -273,16 +310,25 @@ public struct FidelityRunner: Sendable {
                        ".control", "set wr_singlescale"]
         for (k, pick) in picks.enumerated() {
             let cell = circuit.layers[pick.layer].cells.cell(pick.row)
-            let ops = operatingPoints(network: network, samples: samples, layer: pick.layer, cell: cell)
-            cells.append(cell); points.append(ops)
+            let operating = operatingPoints(network: network, samples: samples, layer: pick.layer, cell: cell)
+            var ops = operating
+            if let first = operating.first, let last = operating.last, sweepPoints > 1 {
+                for j in 0..<sweepPoints {
+                    let f = Double(j) / Double(sweepPoints - 1)
+                    ops.append((first.0 + f * (last.0 - first.0), first.1 + f * (last.1 - first.1)))
+                }
+            }
+            cells.append(cell); points.append(operating)
             var lines = ["* layer \(pick.layer) edge \(cell.edge): \(network.family.upstreamName) p = \(cell.p0), \(cell.p1), \(cell.p2)"]
             lines += preamble
             lines += try writer.subcircuit(name: "c\(k)", cell: cell)
-            func pwl(_ values: [Double]) -> String {
-                values.enumerated().map { "\($0.offset), \(String(format: "%.9g", s.volts($0.element)))" }.joined(separator: ", ")
+            func pwl(_ values: [Double], node: Int) -> String {
+                values.enumerated().map {
+                    "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"
+                }.joined(separator: ", ")
             }
-            lines.append("Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.0))))")
-            lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.1))))")
+            lines.append("Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.0), node: cell.src)))")
+            lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.1), node: cell.des)))")
             lines.append("VIs\(k) bs\(k) ns\(k) dc 0")
             lines.append("VId\(k) bd\(k) nd\(k) dc 0")
             let bound = cell.ports.map { binding -> String in
@@ -305,13 +351,15 @@ public struct FidelityRunner: Sendable {
             let rows = try Ngspice.readWrdata(directory.appendingPathComponent("f\(k).txt"))
             let cell = cells[k], ops = points[k]
             let n = ops.count
-            guard rows.count >= n else {
+            let extra = ops.isEmpty || sweepPoints < 2 ? 0 : sweepPoints
+            guard rows.count >= n + extra else {
                 throw ProcessError.unexpectedSimulatorOutput(file: directory.appendingPathComponent("f\(k).txt").path,
-                    message: "expected \(n) sweep points for layer \(pick.layer) edge \(cell.edge), got \(rows.count)")
+                    message: "expected \(n + extra) sweep points for layer \(pick.layer) edge \(cell.edge), got \(rows.count)")
             }
             // Sweep point j is row j (the sweep runs 0, 1, …, count − 1).
-            let drawn = (0..<n).map { rows[$0][1] / s.beta }
-            let delivered = (0..<n).map { -rows[$0][2] / s.beta }
+            let beta = s.beta(layer: pick.layer)
+            let drawn = (0..<n).map { rows[$0][1] / beta }
+            let delivered = (0..<n).map { -rows[$0][2] / beta }
             let target = ops.map { network.family.current(vs: $0.0, vd: $0.1, p0: cell.p0, p1: cell.p1, p2: cell.p2).i }
             let range = (target.max() ?? 0) - (target.min() ?? 0)
             var squared = 0.0
@@ -320,11 +368,17 @@ public struct FidelityRunner: Sendable {
             let scale = max(abs(target.max() ?? 0), abs(target.min() ?? 0), 1e-300)
             let nrmse: Double? = range > 1e-6 * scale && range > 0 ? rms / range : nil
             let mismatch = zip(drawn, delivered).map { abs($0 - $1) }.max() ?? 0
-            let design = cell.design
+            var sweep: CalibrationSweep? = nil
+            if extra > 0, let first = ops.first, let last = ops.last {
+                let fractions = (0..<extra).map { Double($0) / Double(extra - 1) }
+                sweep = CalibrationSweep(vs: fractions.map { first.0 + $0 * (last.0 - first.0) },
+                                         vd: fractions.map { first.1 + $0 * (last.1 - first.1) },
+                                         simulated: (n..<(n + extra)).map { -rows[$0][2] / beta })
+            }
             results.append(EdgeFidelity(layer: pick.layer, edge: cell.edge, src: cell.src, des: cell.des,
                                         p0: cell.p0, p1: cell.p1, p2: cell.p2, vs: ops.map(\.0), vd: ops.map(\.1),
                                         target: target, simulated: delivered, kclMismatch: mismatch, nrmse: nrmse,
-                                        correction: cell.correction(kind: kind)))
+                                        correction: cell.correction(kind: kind), sweep: sweep))
         }
         return results
     }

@@ -41,10 +41,11 @@ public struct MapPipeline: Sendable {
         var circuit = try mapper.map(network: network, samples: samples)
         timings["map"] = Date().timeIntervalSince(start)
         var clipping: ClippingCheck? = nil
-        let limit = circuit.scaling.modelLimit
-        if samples.maximumMagnitude > limit {
+        let scaling = circuit.scaling
+        if samples.exceeds(scaling) {
             start = Date()
-            clipping = ClippingCheck.run(network: network, inputs: Array(inputs.prefix(4)), limit: limit)
+            clipping = ClippingCheck.run(network: network, inputs: Array(inputs.prefix(4)),
+                                         limit: { scaling.modelLimit(layer: $0, node: $1) })
             timings["clipping"] = Date().timeIntervalSince(start)
         }
         var fidelity: MapReport.FidelityReport? = nil

@@ -22,6 +22,14 @@ public struct MapReport: Codable, Sendable {
     public var clipping: ClippingCheck?
     public var cells: Int
     public var fingers: Int
+    /// Edges with no unrealisable parameter.
+    public var realizableEdges: Int
+    /// Transistor gate area and node-capacitor area, µm², and the static power, watts.
+    public var gateAreaUm2: Double
+    public var capacitorAreaUm2: Double
+    public var staticPowerWatts: Double
+    /// Seconds per model time unit in each layer.
+    public var layerTau: [Double]
     public var idealElements: [IdealElement]
     /// Number of issues and the first 1000 of them.
     public var issueCount: Int
@@ -53,11 +61,15 @@ public struct MapReport: Codable, Sendable {
         family = circuit.family
         scaling = s
         tau = s.tau
-        forwardSeconds = ((network.anchors.last ?? 0) - (network.anchors.first ?? 0)) * s.tau
+        forwardSeconds = circuit.layers.last?.endSeconds ?? 0
         let kT = 1.380649e-23 * 300.15
         noiseVolts = (kT / s.capacitance).squareRoot()
         noiseModelUnits = noiseVolts / s.alpha
         let nodeCount = network.layers.map(\.nodeCount).max() ?? 0
+        // kT/C of node n in model units, at its noisiest layer (C·α is the same everywhere, so the smallest α).
+        let nodeNoise = (0..<nodeCount).map { i in
+            network.layers.indices.map { k in (kT / s.capacitance(layer: k, node: i + 1)).squareRoot() / s.alpha(layer: k, node: i + 1) }.max() ?? 0
+        }
         var sum = Array(repeating: 0.0, count: nodeCount), count = Array(repeating: 0, count: nodeCount)
         var rails: [RailNode] = []
         for (l, states) in samples.states.enumerated() {
@@ -67,19 +79,23 @@ public struct MapReport: Codable, Sendable {
                     sum[i] += v * v; count[i] += 1; peak[i] = max(peak[i], abs(v))
                 }
             }
-            for (i, p) in peak.enumerated() where p > s.modelLimit {
-                rails.append(RailNode(layer: l, node: i + 1, magnitude: p, limit: s.modelLimit))
+            for (i, p) in peak.enumerated() where p > s.modelLimit(layer: l, node: i + 1) {
+                rails.append(RailNode(layer: l, node: i + 1, magnitude: p, limit: s.modelLimit(layer: l, node: i + 1)))
             }
         }
-        let noise = noiseVolts / s.alpha
         snrPerNode = (0..<nodeCount).map { i in
             let rms = count[i] > 0 ? (sum[i] / Double(count[i])).squareRoot() : 0
-            return rms > 0 ? 20 * log10(rms / noise) : -.infinity
+            return rms > 0 ? 20 * log10(rms / nodeNoise[i]) : -.infinity
         }
         railNodes = rails
         self.clipping = clipping
         cells = circuit.layers.reduce(0) { $0 + $1.cells.count }
         fingers = circuit.fingerCount
+        realizableEdges = circuit.realizableEdges
+        gateAreaUm2 = circuit.gateAreaUm2
+        capacitorAreaUm2 = circuit.capacitorAreaUm2
+        staticPowerWatts = circuit.staticPower
+        layerTau = network.layers.indices.map { s.tau(layer: $0) }
         idealElements = circuit.idealElements
         issueCount = circuit.issues.count
         issues = Array(circuit.issues.prefix(1000))
@@ -92,9 +108,15 @@ public struct MapReport: Codable, Sendable {
         func e(_ x: Double) -> String { String(format: "%.3g", x) }
         func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.2f %%", 100 * x) : "n/a" }
         var lines = ["kn-map map: \(family) on \(process) (\(corner))"]
-        lines.append("  scaling: alpha \(e(scaling.alpha)) V/unit, beta \(e(scaling.beta)) A/unit, C \(e(scaling.capacitance)) F, "
+        let betas = (scaling.layerBeta ?? [scaling.beta]).map { e($0) }.joined(separator: ", ")
+        lines.append("  scaling: alpha \(e(scaling.alpha)) V/unit, beta \(betas) A/unit, C \(e(scaling.capacitance)) F at that alpha, "
                      + "V_CM \(e(scaling.vcm)) V ± \(e(scaling.swing)) V, VDD \(e(scaling.vdd)) V")
-        lines.append("  tau \(e(tau)) s per model time unit; forward pass \(e(forwardSeconds)) s")
+        let scales = scaling.nodeAlpha.map { t -> String in
+            let all = t.joined()
+            return " (per layer and node: \(e(all.min() ?? 0))…\(e(all.max() ?? 0)) V/unit)"
+        } ?? ""
+        lines.append("  alpha\(scales.isEmpty ? " one for every node" : scales); tau per layer "
+                     + layerTau.map { "\(e($0)) s" }.joined(separator: ", ") + " per model time unit; forward pass \(e(forwardSeconds)) s")
         let finite = snrPerNode.filter(\.isFinite).sorted()
         let median = finite.isEmpty ? Double.nan : finite[finite.count / 2]
         lines.append("  kT/C noise \(e(noiseVolts)) V = \(e(noiseModelUnits)) units; SNR per node: min \(e(finite.first ?? .nan)) dB, median \(e(median)) dB")
@@ -103,6 +125,7 @@ public struct MapReport: Codable, Sendable {
             lines.append("  clamped model: outputs move by up to \(e(c.maxOutputChange)) units (\(c.samples) samples, argmax agreement \(c.argmaxAgreement))")
         }
         lines.append("  cells \(cells), fingers \(fingers); ideal elements: " + idealElements.map { "\($0.name)×\($0.count)" }.joined(separator: ", "))
+        lines.append("  realizable edges: \(realizableEdges) of \(cells); gate area \(e(gateAreaUm2 * 1e-6)) mm², node capacitors \(e(capacitorAreaUm2 * 1e-6)) mm², static power \(e(staticPowerWatts)) W")
         lines.append("  unrealisable parameters: \(issueCount)" + (issues.first.map { " (first: \($0))" } ?? ""))
         if let f = fidelity {
             lines.append("  fidelity (ngspice DC on the \(process) models, \(f.after.edges) sampled edges, \(f.after.inactive) inactive):")

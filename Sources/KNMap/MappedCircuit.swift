@@ -14,8 +14,8 @@ import KNProcess
 /// `templates/cells/`); what varies per cell is the sizes (fingers, series units) of each device slot,
 /// the bias currents and the port bindings.
 public struct MappedCircuit: Codable, Sendable {
-    /// `kn-mapped-circuit-1`.
-    public var format: String = "kn-mapped-circuit-1"
+    /// `kn-mapped-circuit-2` (version 2 stores the cell columns as base64 binary, see ``CellTable``).
+    public var format: String = "kn-mapped-circuit-2"
     /// The process (`sky130`, `gf180mcu`) and its corner.
     public var process: String
     public var corner: String
@@ -61,10 +61,59 @@ public struct MappedCircuit: Codable, Sendable {
     public var fingerCount: Int {
         layers.reduce(0) { $0 + $1.cells.fingerTotal }
     }
+
+    /// Edges whose cell needs nothing outside the process limits (no ``MappingIssue`` names them).
+    public var realizableEdges: Int {
+        let flagged = Set(issues.filter { $0.edge >= 0 }.map { "\($0.layer):\($0.edge)" })
+        return layers.reduce(0) { $0 + $1.cells.count } - flagged.count
+    }
+
+    /// Gate area of every transistor finger (W·L, series units counted), µm²: the active area before layout.
+    public var gateAreaUm2: Double {
+        var total = 0.0
+        for layer in layers {
+            guard let kind = cellKinds.first(where: { $0.name == layer.cells.kind }) else { continue }
+            let table = layer.cells
+            for c in 0..<table.count {
+                for (s, slot) in kind.slots.enumerated() {
+                    let i = c * table.slotCount + s
+                    total += Double(table.fingers[i]) * Double(table.series[i]) * slot.fingerWidthUm * slot.lengthUm
+                }
+            }
+        }
+        return total
+    }
+
+    /// Area of every node capacitor (all banks), µm².
+    public var capacitorAreaUm2: Double {
+        nodeCapacitors.reduce(0) { total, c in
+            total + Double(c.units) * c.sideUm * c.sideUm + c.banks.reduce(0) { $0 + Double($1.units) * $1.sideUm * $1.sideUm }
+        }
+    }
+
+    /// Supply current with every edge current at zero, amperes: each cell's bias references and the branches
+    /// that mirror them (see ``CellKind/quiescentCurrent(bias:fingers:)``).
+    public var quiescentCurrent: Double {
+        var total = 0.0
+        for layer in layers {
+            guard let kind = cellKinds.first(where: { $0.name == layer.cells.kind }) else { continue }
+            let table = layer.cells
+            for c in 0..<table.count {
+                total += kind.quiescentCurrent(bias: table.bias[(c * table.biasCount)..<((c + 1) * table.biasCount)],
+                                               fingers: table.fingers[(c * table.slotCount)..<((c + 1) * table.slotCount)])
+            }
+        }
+        return total
+    }
+
+    /// Static power: the supply times ``quiescentCurrent``, watts.
+    public var staticPower: Double { (supplies.map(\.volts).max() ?? 0) * quiescentCurrent }
 }
 
 /// How model units become volts, amperes and seconds (DESIGN.md §3): `V = vcm + alpha·v`, `I = beta·i`,
 /// node capacitance `capacitance`, and one model time unit lasts `tau = capacitance·alpha/beta` seconds.
+/// A layer may have its own β (``layerBeta``) and then its own τ; ``MappedLayer`` states each layer's window
+/// in seconds.
 ///
 /// A network whose nodes span very different ranges (mnist: pixels within ±7 units in layer 0, hidden nodes
 /// at 2.6e4 in layer 1) gets a voltage scale per layer and node, ``nodeAlpha``: node n during layer k sits
@@ -76,8 +125,11 @@ public struct MappedCircuit: Codable, Sendable {
 public struct Scaling: Codable, Sendable, Hashable {
     /// Volts per model unit: the largest scale of any node (the reference for ``capacitance`` and ``tau``).
     public var alpha: Double
-    /// Amperes per model unit of edge current.
+    /// Amperes per model unit of edge current (layer 0's when ``layerBeta`` is set).
     public var beta: Double
+    /// Amperes per model unit of edge current in each layer; nil: ``beta`` everywhere. A layer whose edges
+    /// carry far smaller currents than another's gets a larger β, and with it a shorter `tau(layer:)`.
+    public var layerBeta: [Double]?
     /// Node capacitance at the scale ``alpha``, farads.
     public var capacitance: Double
     /// Voltage of model 0 (and of node 0), volts.
@@ -91,9 +143,10 @@ public struct Scaling: Codable, Sendable, Hashable {
     public var nodeAlpha: [[Double]]?
 
     public init(alpha: Double, beta: Double, capacitance: Double, vcm: Double, vdd: Double, swing: Double,
-                nodeAlpha: [[Double]]? = nil) {
+                nodeAlpha: [[Double]]? = nil, layerBeta: [Double]? = nil) {
         self.alpha = alpha
         self.beta = beta
+        self.layerBeta = layerBeta
         self.capacitance = capacitance
         self.vcm = vcm
         self.vdd = vdd
@@ -101,8 +154,17 @@ public struct Scaling: Codable, Sendable, Hashable {
         self.nodeAlpha = nodeAlpha
     }
 
-    /// Seconds per unit of model time.
+    /// Seconds per unit of model time (layer 0's when ``layerBeta`` is set).
     public var tau: Double { capacitance * alpha / beta }
+
+    /// Amperes per model unit of edge current during `layer`.
+    public func beta(layer: Int) -> Double {
+        guard let table = layerBeta, layer >= 0, layer < table.count else { return beta }
+        return table[layer]
+    }
+
+    /// Seconds per unit of model time during `layer`: `capacitance·alpha/beta(layer:)`.
+    public func tau(layer: Int) -> Double { capacitance * alpha / beta(layer: layer) }
     /// Volts of a model value at the scale ``alpha``.
     public func volts(_ v: Double) -> Double { vcm + alpha * v }
     /// The largest |v| (model units) inside the window at the scale ``alpha``.

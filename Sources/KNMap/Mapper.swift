@@ -23,6 +23,14 @@ public struct MapOptions: Sendable, Hashable {
     public var noiseFraction: Double = 1e-3
     /// Load resistance of the tanh cell, ohms.
     public var tanhLoad: Double = 500e3
+    /// A voltage scale per layer and node (``Scaling/nodeAlpha``): nil chooses it for relu cells, whose front
+    /// ends need inputs of tens of millivolts; a given ``alpha`` turns it off.
+    public var scalePerNode: Bool?
+    /// The largest ratio between two node scales (and so between two node capacitances).
+    public var maximumScaleRatio: Double = 1000
+    /// The shortest time per model time unit a layer may have, seconds: an automatic β stays below
+    /// `C·α/minimumTau`, so that the cells (tens of nanoseconds to settle at nanoampere currents) follow.
+    public var minimumTau: Double = 10e-9
 
     public init(alpha: Double? = nil, beta: Double? = nil, capacitance: Double? = nil, vcm: Double? = nil, swing: Double? = nil) {
         self.alpha = alpha
@@ -63,38 +71,59 @@ public struct Mapper: Sendable {
         self.options = options
     }
 
-    /// The cell kind a family maps to, and the family's parameters rewritten for that cell (p0, p1, p2).
-    public static func cellFamily(_ family: EdgeFamily) throws -> (kind: String, rewrite: @Sendable (Double, Double, Double) -> (Double, Double, Double)) {
+    /// The cell kind a family maps to, and how the family's parameters (p0, p1, p2) become that cell's law:
+    /// tanh2 computes `tanh(w0·vs + w1·vd + w2)`, relu2 computes `A·relu(w0·vs + w1·vd + w2)`.
+    public static func cellFamily(_ family: EdgeFamily) throws -> (kind: String, law: @Sendable (Double, Double, Double) -> CellLaw) {
         switch family {
         case .shiftTanh2, .device(negation: false, activation: .tanh):
-            return ("tanh2", { ($0, $1, $2) })
+            return ("tanh2", { CellLaw(w0: $0, w1: $1, w2: $2) })
         case .shiftTanh1, .device(negation: true, activation: .tanh):
             // tanh(p1·(vs − vd) + p0) = tanh(p1·vs − p1·vd + p0).
-            return ("tanh2", { p0, p1, _ in (p1, -p1, p0) })
+            return ("tanh2", { p0, p1, _ in CellLaw(w0: p1, w1: -p1, w2: p0) })
         case .shiftRelu1:
-            return ("relu1", { ($0, $1, $2) })
+            // p1·relu(vs − vd − p0).
+            return ("relu2", { p0, p1, _ in CellLaw(w0: 1, w1: -1, w2: -p0, amplitude: p1) })
+        case .shiftRelu2, .device(negation: false, activation: .relu):
+            return ("relu2", { CellLaw(w0: $0, w1: $1, w2: $2) })
+        case .device(negation: true, activation: .relu):
+            return ("relu2", { p0, p1, _ in CellLaw(w0: p1, w1: -p1, w2: p0) })
+        case .shiftLeakyRelu1:
+            return ("relu2", { p0, p1, _ in CellLaw(w0: 1, w1: -1, w2: -p0, amplitude: p1, leak: 0.01) })
+        case .shiftLeakyRelu2, .device(negation: false, activation: .leakyRelu):
+            return ("relu2", { CellLaw(w0: $0, w1: $1, w2: $2, leak: 0.01) })
+        case .device(negation: true, activation: .leakyRelu):
+            return ("relu2", { p0, p1, _ in CellLaw(w0: p1, w1: -p1, w2: p0, leak: 0.01) })
+        case .conductance:
+            // p0·(vs − vd) = p0·(relu(x) − relu(−x)), x = vs − vd.
+            return ("relu2", { p0, _, _ in CellLaw(w0: 1, w1: -1, w2: 0, amplitude: p0, leak: 1) })
+        case .device(negation: false, activation: .identity):
+            return ("relu2", { CellLaw(w0: $0, w1: $1, w2: $2, leak: 1) })
+        case .device(negation: true, activation: .identity):
+            return ("relu2", { p0, p1, _ in CellLaw(w0: p1, w1: -p1, w2: p0, leak: 1) })
         default:
             throw MapError.unsupported(family: family.description,
-                fix: "map ShiftTanh1/2, Device(tanh) or ShiftRelu1 networks, or simulate this one behaviorally (kn-map simulate)")
+                fix: "map ShiftTanh1/2, ShiftRelu1/2, ShiftLeakyRelu1/2, Conductance or Device(tanh/relu/leaky_relu/identity) networks, or simulate this one behaviorally (kn-map simulate)")
         }
     }
 
     public func kind(named name: String) -> CellKind {
-        name == "tanh2" ? CellLibrary.tanh2(catalog) : CellLibrary.relu1(catalog)
+        name == "tanh2" ? CellLibrary.tanh2(catalog) : CellLibrary.relu2(catalog)
     }
 
     /// Chooses the scaling, sizes every edge's cell and the node capacitors, and lists what cannot be realised.
     public func map(network: Network, samples: OperatingSamples, corner: String? = nil) throws -> MappedCircuit {
-        let (kindName, rewrite) = try Self.cellFamily(network.family)
+        let (kindName, law) = try Self.cellFamily(network.family)
         let kind = kind(named: kindName)
         guard network.encoder == nil else {
             throw MapError.unsupported(family: "\(network.family.upstreamName) with an MLP encoder",
                 fix: "the encoder is not a circuit; remove it from the config or compute it off-chip before the input nodes")
         }
-        let scaling = try chooseScaling(network: network, samples: samples, kind: kindName, rewrite: rewrite)
         var issues: [MappingIssue] = []
+        let nodeCount = network.layers.map(\.nodeCount).max() ?? 0
+        var scaling = try chooseScaling(network: network, samples: samples, kind: kindName, law: law)
+        let capacitors = try nodeCapacitors(count: nodeCount, scaling: &scaling, layers: network.layers.count, issues: &issues)
         var layers: [MappedLayer] = []
-        let tau = scaling.tau
+        var clock = 0.0
         for (l, layer) in network.layers.enumerated() {
             let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
             var table = CellTable(kind: kind)
@@ -103,22 +132,16 @@ public struct Mapper: Sendable {
                 let column = Int(edges.parameterIndex[e])
                 let raw = (layer.parameters[0, column], layer.parameters.rows > 1 ? layer.parameters[1, column] : 0,
                            layer.parameters.rows > 2 ? layer.parameters[2, column] : 0)
-                let (p0, p1, p2) = rewrite(raw.0, raw.1, raw.2)
                 let src = Int(edges.src[e]), des = Int(edges.des[e])
                 func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
-                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: p0, p1: p1, p2: p2,
-                                      srcRange: range(src), desRange: range(des))
-                let cell = kindName == "tanh2"
-                    ? sizeTanh(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
-                    : sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
-                table.append(cell)
+                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.0, p1: raw.1, p2: raw.2,
+                                      law: law(raw.0, raw.1, raw.2), srcRange: range(src), desRange: range(des))
+                table.append(size(place, kind: kind, scaling: scaling, correction: .identity, issues: &issues))
             }
-            layers.append(MappedLayer(index: l, startSeconds: (network.anchors[l] - network.anchors[0]) * tau,
-                                      endSeconds: (network.anchors[l + 1] - network.anchors[0]) * tau,
-                                      nodeCount: layer.nodeCount, cells: table))
+            let end = clock + (network.anchors[l + 1] - network.anchors[l]) * scaling.tau(layer: l)
+            layers.append(MappedLayer(index: l, startSeconds: clock, endSeconds: end, nodeCount: layer.nodeCount, cells: table))
+            clock = end
         }
-        let nodeCount = network.layers.map(\.nodeCount).max() ?? 0
-        let capacitors = try nodeCapacitors(count: nodeCount, capacitance: scaling.capacitance, issues: &issues)
         let switches = layers.map { layer in
             LayerSwitch(layer: layer.index, enable: "en\(layer.index)", enableBar: "enb\(layer.index)",
                         startSeconds: layer.startSeconds, endSeconds: layer.endSeconds, nfetFingers: 1, pfetFingers: 2,
@@ -138,9 +161,15 @@ public struct Mapper: Sendable {
 
     // MARK: - Scaling
 
-    /// α from the largest node voltage, β from the edge currents, C from kT/C noise; user values win.
+    /// α from the node voltages, β from the edge currents, C from kT/C noise; user values win.
+    ///
+    /// One α for the whole network puts its largest |v| at the edge of the window. With a scale per layer and
+    /// node (the default for relu cells, whose inputs must stay well above the front ends' overhead), node n
+    /// in layer k gets `swing / (1.1·max|v|)` over that layer's samples, never more than in the layer before,
+    /// and never more than ``MapOptions/maximumScaleRatio`` times the smallest scale (which bounds the ratio of
+    /// node capacitances).
     func chooseScaling(network: Network, samples: OperatingSamples, kind: String,
-                       rewrite: (Double, Double, Double) -> (Double, Double, Double)) throws -> Scaling {
+                       law: (Double, Double, Double) -> CellLaw) throws -> Scaling {
         let vdd = catalog.vdd
         let vcm = options.vcm ?? catalog.process.commonModeVoltage
         let swing = options.swing ?? 0.2 * vdd / 1.8
@@ -148,76 +177,161 @@ public struct Mapper: Sendable {
             throw MapError.invalid("V_CM \(vcm) V ± swing \(swing) V leaves the supply 0…\(vdd) V", fix: "choose --vcm and swing inside the rails")
         }
         let largest = max(samples.maximumMagnitude, 1e-9)
-        let alpha = options.alpha ?? swing / (1.1 * largest)
-        let beta: Double
-        if let b = options.beta {
-            beta = b
-        } else if kind == "tanh2" {
-            beta = options.tanhAmplitude
-        } else {
-            // 99th percentile over edges of the largest edge current (model units) seen in the samples.
-            var peaks: [Double] = []
+        let width = network.layers.map(\.nodeCount).max() ?? 0
+        let perNode = options.alpha == nil && (options.scalePerNode ?? (kind == "relu2"))
+        var alpha = options.alpha ?? swing / (1.1 * largest)
+        var nodeAlpha: [[Double]]? = nil
+        if perNode {
+            let floor = max(1, largest / options.maximumScaleRatio)
+            var table: [[Double]] = []
+            var previous = [Double](repeating: .infinity, count: width)
+            for k in network.layers.indices {
+                let r = samples.nodeRanges(layer: k, nodeCount: width)
+                let row = (0..<width).map { n in min(previous[n], swing / (1.1 * max(abs(r.min[n]), abs(r.max[n]), floor))) }
+                table.append(row)
+                previous = row
+            }
+            alpha = table.joined().max() ?? alpha
+            nodeAlpha = table
+        }
+        func scale(_ layer: Int, _ node: Int) -> Double {
+            guard node > 0, let t = nodeAlpha else { return alpha }
+            return t[layer][node - 1]
+        }
+        var beta = options.beta ?? options.tanhAmplitude
+        var layerBeta: [Double]? = nil
+        if options.beta == nil, kind != "tanh2" {
+            // Per layer: the 99th percentile over its edges of the largest edge current (model units) seen in the
+            // samples becomes edgeCurrentTarget amperes.
+            var betas: [Double] = []
             for (l, layer) in network.layers.enumerated() {
+                var peaks: [Double] = []
                 let r = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
                 for e in 0..<layer.edgeCount {
                     let c = Int(layer.edges.parameterIndex[e])
-                    let (p0, p1, _) = rewrite(layer.parameters[0, c], layer.parameters[1, c], 0)
+                    let p = layer.parameters
+                    let f = law(p[0, c], p.rows > 1 ? p[1, c] : 0, p.rows > 2 ? p[2, c] : 0)
                     let s = Int(layer.edges.src[e]), d = Int(layer.edges.des[e])
-                    let smax = s == 0 ? 0 : r.max[s - 1], dmin = d == 0 ? 0 : r.min[d - 1]
-                    peaks.append(abs(p1) * max(smax - dmin - p0, 0))
+                    let vs = s == 0 ? (0.0, 0.0) : (r.min[s - 1], r.max[s - 1]), vd = d == 0 ? (0.0, 0.0) : (r.min[d - 1], r.max[d - 1])
+                    let top = max(f.w0 * vs.0, f.w0 * vs.1) + max(f.w1 * vd.0, f.w1 * vd.1) + f.w2
+                    peaks.append(abs(f.amplitude) * max(top, 0))
                 }
+                peaks.sort()
+                let p99 = peaks.isEmpty ? 1 : max(peaks[min(peaks.count - 1, Int(0.99 * Double(peaks.count)))], 1e-12)
+                betas.append(options.edgeCurrentTarget / p99)
             }
-            peaks.sort()
-            let p99 = peaks.isEmpty ? 1 : max(peaks[min(peaks.count - 1, Int(0.99 * Double(peaks.count)))], 1e-12)
-            beta = options.edgeCurrentTarget / p99
+            beta = betas.first ?? 1e-7
+            layerBeta = betas.count > 1 ? betas : nil
         }
         let kT = 1.380649e-23 * (catalog.process.nominalTemperatureCelsius + 273.15)
-        // Noise target: the smaller of noiseFraction·swing and 1 % (40 dB) of the median node's RMS voltage.
-        var rms: [Double] = []
-        for states in samples.states {
-            guard let width = states.first?.count, width > 0 else { continue }
-            for n in 0..<width {
+        // Noise: every node's kT/C voltage stays below noiseFraction·swing, and the median node's below 1 % (40 dB)
+        // of its own RMS voltage. With C·α = K on every node, node (k, n) needs K ≥ kT·α/target².
+        var swingBound = 0.0, rmsBounds: [Double] = []
+        for (k, states) in samples.states.enumerated() {
+            guard let count = states.first?.count, count > 0 else { continue }
+            for n in 0..<count {
+                let a = scale(k, n + 1)
+                swingBound = max(swingBound, kT * a / pow(options.noiseFraction * swing, 2))
                 let m = states.reduce(0) { $0 + (n < $1.count ? $1[n] * $1[n] : 0) } / Double(states.count)
-                if m > 0 { rms.append(m.squareRoot()) }
+                if m > 0 { rmsBounds.append(kT * a / pow(0.01 * a * m.squareRoot(), 2)) }
             }
         }
-        rms.sort()
-        let medianVolts = rms.isEmpty ? swing : alpha * rms[rms.count / 2]
-        let noiseTarget = min(options.noiseFraction * swing, 0.01 * medianVolts)
-        let capacitance = options.capacitance ?? max(50e-15, kT / (noiseTarget * noiseTarget))
-        for (name, value) in [("alpha", alpha), ("beta", beta), ("capacitance", capacitance)] where !(value.isFinite && value > 0) {
+        rmsBounds.sort()
+        let product = max(swingBound, rmsBounds.isEmpty ? 0 : rmsBounds[rmsBounds.count / 2], 50e-15 * alpha)
+        let capacitance = options.capacitance ?? product / alpha
+        if options.beta == nil, kind != "tanh2" {
+            // Speed: no layer faster than minimumTau per model time unit.
+            let ceiling = capacitance * alpha / options.minimumTau
+            beta = min(beta, ceiling)
+            layerBeta = layerBeta?.map { min($0, ceiling) }
+        }
+        for (name, value) in [("alpha", alpha), ("beta", (layerBeta ?? [beta]).min() ?? beta), ("capacitance", capacitance)]
+            where !(value.isFinite && value > 0) {
             throw MapError.invalid("\(name) = \(value)", fix: "give a finite positive --\(name == "capacitance" ? "cap" : name)")
         }
-        return Scaling(alpha: alpha, beta: beta, capacitance: capacitance, vcm: vcm, vdd: vdd, swing: swing)
+        return Scaling(alpha: alpha, beta: beta, capacitance: capacitance, vcm: vcm, vdd: vdd, swing: swing,
+                       nodeAlpha: nodeAlpha, layerBeta: layerBeta)
     }
 
     // MARK: - Node capacitors
 
-    func nodeCapacitors(count: Int, capacitance: Double, issues: inout [MappingIssue]) throws -> [NodeCapacitor] {
-        guard let option = catalog.process.capacitors.first else { return [] }
-        let area = capacitance / option.densityFPerUm2
-        var units = 1
-        var side = area.squareRoot()
-        if side > option.maxSideUm {
-            units = Int((area / (option.maxSideUm * option.maxSideUm)).rounded(.up))
-            side = (area / Double(units)).squareRoot()
+    /// Builds every node's capacitor banks from the process's capacitor option. With a scale per node the
+    /// realised capacitances (on the capacitor grid) set the final scales: `alpha(k, n) = C·alpha / C(k, n)`,
+    /// so charge sharing at each boundary changes the scale exactly and `tau` stays the same on every node.
+    func nodeCapacitors(count: Int, scaling: inout Scaling, layers: Int, issues: inout [MappingIssue]) throws -> [NodeCapacitor] {
+        guard let option = catalog.process.capacitors.first, count > 0 else { return [] }
+        // With one scale a capacitor below the smallest unit is an issue (the realised C is larger than asked);
+        // with a scale per node the realised capacitances set the scales, so a rounded-up bank is exact.
+        let flagSmall = scaling.nodeAlpha == nil
+        func build(_ farads: Double, node: Int, layer: Int) -> (side: Double, units: Int, farads: Double) {
+            let area = farads / option.densityFPerUm2
+            var units = 1
+            var side = area.squareRoot()
+            if side > option.maxSideUm {
+                units = Int((area / (option.maxSideUm * option.maxSideUm)).rounded(.up))
+                side = (area / Double(units)).squareRoot()
+            }
+            if side < option.minSideUm, flagSmall {
+                issues.append(MappingIssue(layer: layer, edge: -1, quantity: "node \(node) capacitor side (µm)", value: side,
+                    limit: "the \(option.model) minimum side \(option.minSideUm) µm",
+                    fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2) F"))
+                side = option.minSideUm
+            }
+            let snapped = max((side / 0.005).rounded() * 0.005, option.minSideUm)
+            return (snapped, units, Double(units) * snapped * snapped * option.densityFPerUm2)
         }
-        if side < option.minSideUm {
-            issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node capacitor side (µm)", value: side,
-                limit: "the \(option.model) minimum side \(option.minSideUm) µm",
-                fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2) F"))
+        let product = scaling.capacitance * scaling.alpha
+        guard var table = scaling.nodeAlpha else {
+            let unit = build(scaling.capacitance, node: 1, layer: -1)
+            if unit.units > 1000 {
+                issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node capacitance (F)", value: scaling.capacitance,
+                    limit: "\(unit.units) \(option.model) units of \(option.maxSideUm) µm per node (more than 1000)",
+                    fix: "the kT/C target follows the median node's RMS voltage at this alpha; accept more noise with --cap, or leave --alpha to the mapper (a scale per node)"))
+            }
+            return (1...count).map { NodeCapacitor(node: $0, capacitance: unit.farads, model: option.model, sideUm: unit.side, units: unit.units) }
         }
-        if units > 1000 {
-            issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node capacitance (F)", value: capacitance,
-                limit: "\(units) \(option.model) units of \(option.maxSideUm) µm per node (more than 1000)",
-                fix: "the kT/C target follows the median node's RMS voltage at this alpha; accept more noise with --cap, or raise alpha (per-node alpha is not built yet)"))
+        var capacitors: [NodeCapacitor] = []
+        for n in 1...count {
+            let base = build(product / table[0][n - 1], node: n, layer: 0)
+            var node = NodeCapacitor(node: n, capacitance: base.farads, model: option.model, sideUm: base.side, units: base.units)
+            table[0][n - 1] = product / base.farads
+            for k in 1..<max(layers, 1) {
+                let before = node.capacitance(layer: k - 1)
+                let wanted = product / table[k][n - 1] - before
+                if wanted > 1e-3 * before {
+                    let bank = build(wanted, node: n, layer: k)
+                    node.banks.append(CapacitorBank(layer: k, capacitance: bank.farads, sideUm: bank.side, units: bank.units))
+                }
+                table[k][n - 1] = product / node.capacitance(layer: k)
+            }
+            capacitors.append(node)
         }
-        let snapped = (side / 0.005).rounded() * 0.005
-        return (1...max(count, 1)).prefix(count).map {
-            NodeCapacitor(node: $0, capacitance: Double(units) * snapped * snapped * option.densityFPerUm2,
-                          model: option.model, sideUm: snapped, units: units)
-        }
+        scaling.nodeAlpha = table
+        return capacitors
     }
+}
+
+/// The law a cell realises, in the cell's own form: tanh2 computes `tanh(w0·vs + w1·vd + w2)`, relu2
+/// computes `amplitude·(relu(x) − leak·relu(−x))` with `x = w0·vs + w1·vd + w2` (see ``Mapper/cellFamily(_:)``).
+public struct CellLaw: Sendable, Hashable {
+    public var w0: Double
+    public var w1: Double
+    public var w2: Double
+    /// The output scale of relu2 (its sign picks the output orientation); 1 for tanh2.
+    public var amplitude: Double
+    /// The slope of relu2 below the knee: 0 (relu), 0.01 (leaky relu), 1 (linear).
+    public var leak: Double
+
+    public init(w0: Double, w1: Double, w2: Double, amplitude: Double = 1, leak: Double = 0) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.amplitude = amplitude
+        self.leak = leak
+    }
+
+    /// The argument `w0·vs + w1·vd + w2`.
+    public func argument(vs: Double, vd: Double) -> Double { w0 * vs + w1 * vd + w2 }
 }
 
 /// One edge with its operating range, as the sizing functions see it.
@@ -229,6 +343,8 @@ public struct EdgePlace: Sendable, Hashable {
     public var p0: Double
     public var p1: Double
     public var p2: Double
+    /// The law the cell realises for these parameters.
+    public var law: CellLaw
     /// Min and max of v_src and v_des over the samples (model units).
     public var srcRange: (Double, Double)
     public var desRange: (Double, Double)

@@ -72,4 +72,14 @@ public struct OperatingSamples: Sendable {
     public var maximumMagnitude: Double {
         states.joined().reduce(0) { m, s in Swift.max(m, s.reduce(0) { Swift.max($0, abs($1)) }) }
     }
+
+    /// Whether any node leaves the window `±scaling.modelLimit(layer:node:)` in any layer.
+    public func exceeds(_ scaling: Scaling) -> Bool {
+        for (k, layer) in states.enumerated() {
+            for state in layer {
+                for (i, v) in state.enumerated() where abs(v) > scaling.modelLimit(layer: k, node: i + 1) { return true }
+            }
+        }
+        return false
+    }
 }

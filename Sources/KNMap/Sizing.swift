@@ -28,7 +28,7 @@ extension Mapper {
                   issues: inout [MappingIssue]) -> Cell {
         let (loadSeries, r) = tanhLoad
         let vt = tanhArgumentVolts
-        let it = scaling.beta * correction.amplitude
+        let it = scaling.beta(layer: e.layer) * correction.amplitude
         let gmIn = catalog.gmOverID[.n]![.input]!
         var fingers = Array(repeating: 0, count: kind.slots.count)
         var series = Array(repeating: 1, count: kind.slots.count)
@@ -41,11 +41,11 @@ extension Mapper {
         var ports: [PortBinding] = [.src, .des, .vcm, .vcm, .vcm, .vcm]
         var tails = 0.0
         let terms: [(String, Double, Int, (Double, Double), PortBinding, Int)] = [
-            ("S", e.p0, e.src, e.srcRange, .src, 2), ("D", e.p1, e.des, e.desRange, .des, 4)]
+            ("S", e.law.w0, e.src, e.srcRange, .src, 2), ("D", e.law.w1, e.des, e.desRange, .des, 4)]
         for (t, (u, w, node, range, binding, port)) in terms.enumerated() {
             let reach = abs(w) * max(abs(range.0), abs(range.1))
             guard node != 0, w != 0, reach >= 1e-4 else { continue }
-            let base = 2 * r * scaling.alpha / (vt * abs(w)) / correction.gain
+            let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
             let linear = max(1.2 * reach, 3)
             let irMax = vt * linear / (2 * r)
             let tail = max(1.5 * irMax, 2.5 / (base * gmIn))
@@ -75,7 +75,7 @@ extension Mapper {
         let bypass = max(0, tails - catalog.pResistorCurrent)
         set("SP", current: bypass); set("SN", current: bypass); set("BSP", current: bypass)
         bias[kind.biasIndex("isrc")] = bypass
-        let offset = e.p2 + correction.offset
+        let offset = e.law.w2 + correction.offset
         let io = vt * abs(offset) / r
         if io > 0 {
             set(offset > 0 ? "ON" : "OP", current: io); set("BO", current: io)
@@ -92,57 +92,162 @@ extension Mapper {
                     bias: bias, ports: ports, design: [reff[0], reff[1], r, vt, it, correction.amplitude, correction.gain, correction.offset])
     }
 
-    /// Sizes a ShiftRelu1 cell: `β·|p1|·relu(vs − vd − p0)` from src to des (reversed for p1 < 0).
+    /// Sizes a relu2 cell: `β·|A|·(relu(x) − λ·relu(−x))`, `x = w_s·vs + w_d·vd + b`, from src to des (reversed
+    /// for A < 0); the negative branch (λ > 0) is built only when x goes below zero over the operating range.
     ///
-    /// G = β·|p1|/α is the pair's differential transconductance, G = 2/(R + 2/gm); the tails I_F keep it
-    /// linear over 1.2× the largest |vs − vd| seen; the knee is the offset current G·α·p0 at node x.
+    /// The internal scale β_c (amperes per unit of argument at node x) starts at β·|A|; it rises when a front
+    /// end's transconductance G_u = β_c·|w_u|/α_u would need more than the largest degeneration stack, and
+    /// falls when it would need less than the smallest, and the output copies divide or multiply by the
+    /// finger ratio r = β·|A|/β_c (at most ``maximumOutputRatio`` either way). Each front end is linear over
+    /// 1.2× its input's largest |v| (its tails I_F); the offset b is a current β_c·b into or out of x.
     func sizeRelu(_ e: EdgePlace, scaling: Scaling, kind: CellKind, correction: CellCorrection,
                   issues: inout [MappingIssue]) -> Cell {
         var fingers = Array(repeating: 0, count: kind.slots.count)
         var series = Array(repeating: 1, count: kind.slots.count)
         var bias = Array(repeating: 0.0, count: kind.biases.count)
-        let forward = e.p1 >= 0
-        let ports: [PortBinding] = [.src, .des, forward ? .src : .des, forward ? .des : .src]
-        let a = scaling.alpha
-        let g = correction.gain * scaling.beta * abs(e.p1) / a
-        guard g > 0 else {
-            return Cell(edge: e.edge, src: e.src, des: e.des, p0: e.p0, p1: e.p1, p2: e.p2, fingers: fingers, series: series,
-                        bias: bias, ports: ports, design: [0, 0, 0, 0, correction.gain, correction.offset])
-        }
+        let law = e.law
+        let positive = law.amplitude >= 0
+        var ports: [PortBinding] = [.vcm, .vcm, .vcm, .vcm, positive ? .src : .des, positive ? .des : .src]
+        var design = Array(repeating: 0.0, count: kind.designValues.count)
+        design[design.count - 2] = correction.gain; design[design.count - 1] = correction.offset
+        let amplitude = abs(law.amplitude) * scaling.beta(layer: e.layer)
+        func set(_ slot: String, fingers f: Int) { fingers[kind.slotIndex(slot)] = f }
         func set(_ slot: String, current: Double) {
             let i = kind.slotIndex(slot)
             fingers[i] = catalog.fingers(kind.slots[i].polarity, kind.slots[i].role, current: current)
         }
+        // The inputs that move: (name, weight, node, range, port of gate 1, volts per unit).
+        var inputs: [(u: String, w: Double, node: Int, range: (Double, Double), port: Int, alpha: Double)] = []
+        for (u, w, node, range, port) in [("S", law.w0, e.src, e.srcRange, 0), ("D", law.w1, e.des, e.desRange, 2)]
+            where node != 0 && w != 0 && max(abs(range.0), abs(range.1)) > 0 {
+            inputs.append((u, w, node, range, port, scaling.alpha(layer: e.layer, node: node)))
+        }
+        let offset = law.w2 + correction.offset
+        // The argument's largest and smallest values over the operating ranges (inputs at their corners); the
+        // negative branch works when the law leaks (λ > 0) and the argument goes below zero.
+        let top = inputs.reduce(offset) { $0 + correction.gain * max($1.w * $1.range.0, $1.w * $1.range.1) }
+        let bottom = inputs.reduce(offset) { $0 + correction.gain * min($1.w * $1.range.0, $1.w * $1.range.1) }
+        let negative = law.leak > 0 && bottom < 0
+        let span = max(top, negative ? -bottom : 0)
+        guard amplitude > 0, span > 0 else {
+            return Cell(edge: e.edge, src: e.src, des: e.des, p0: e.p0, p1: e.p1, p2: e.p2, fingers: fingers, series: series,
+                        bias: bias, ports: ports, design: design)
+        }
         let gmIn = catalog.gmOverID[.n]![.input]!
-        let knee = e.p0 + correction.offset
-        let low = e.srcRange.0 - e.desRange.1, high = e.srcRange.1 - e.desRange.0
-        let dv = a * max(abs(low), abs(high), abs(knee)) * 1.2
-        let tail = max(1.5 * g * dv / 2, 1.25 * g / gmIn, 1e-12)
-        let residue = 2 / (gmIn * tail)
-        let wanted = 2 / g - residue
-        let stack = catalog.resistorStack(ohms: wanted, unit: catalog.nResistorUnit)
-        if abs(stack.ohms / wanted - 1) > 0.02 {
-            issues.append(MappingIssue(layer: e.layer, edge: e.edge, quantity: "degeneration (ohm)", value: wanted,
-                limit: "the nfet triode stack range \(catalog.nResistorUnit / 400)…\(catalog.nResistorUnit * 400) ohm (realised \(stack.ohms))",
-                fix: wanted > stack.ohms ? "G = β·|p1|/α = \(g) S is too small: raise --beta or lower --alpha" : "G is too large: lower --beta"))
+        let unit = catalog.nResistorUnit
+        let gMin = 2.2 / (unit * Double(maximumDegenerationUnits)), gMax = 2e-5
+        // Argument units per volt of each input, and the internal scale that keeps every G_u in range.
+        let perVolt = inputs.map { correction.gain * abs($0.w) / $0.alpha }
+        var betaC = max(amplitude, minimumInternalCurrent / span)
+        if let k = perVolt.min(), betaC * k < gMin { betaC = gMin / k }
+        if let k = perVolt.max(), betaC * k > gMax { betaC = gMax / k }
+        var ratio = amplitude / betaC
+        if ratio < 1 / maximumOutputRatio || ratio > maximumOutputRatio {
+            let clamped = min(max(ratio, 1 / maximumOutputRatio), maximumOutputRatio)
+            issues.append(MappingIssue(layer: e.layer, edge: e.edge, quantity: "output mirror ratio", value: ratio,
+                limit: "the largest output ratio 1/\(Int(maximumOutputRatio))…\(Int(maximumOutputRatio)) (realised \(clamped))",
+                fix: ratio < 1 ? "the edge current β·|A| = \(amplitude) A/unit is small next to what its inputs need: raise --beta"
+                               : "the edge current β·|A| = \(amplitude) A/unit is large: lower --beta"))
+            ratio = clamped
         }
-        let ri = kind.slotIndex("RD")
-        fingers[ri] = stack.fingers; series[ri] = stack.series
-        for s in ["M1", "M2", "T1", "T2", "BT", "A1", "A1C", "A2", "A2C", "X1", "X1C", "Y2", "Y2C", "B2", "B2C", "X2", "X2C"] {
-            set(s, current: tail)
+        // The output copies NS/NP against the rectifier diode DX, as a ratio of parallel fingers (DX sized for its
+        // own peak; the copies get ratio × its fingers, at least one, and then DX grows). The negative branch
+        // does the same at λ·r (for λ = 1 with the same fingers, so both halves have one slope).
+        func quantize(_ ratio: Double, peak: Double) -> (diode: Int, copy: Int) {
+            var diode = max(1, catalog.fingers(.n, .diode, current: peak / ratio))
+            var copy = Int((Double(diode) * ratio).rounded())
+            if copy < 1 { copy = 1; diode = max(1, Int((1 / ratio).rounded())) }
+            return (diode, copy)
         }
-        bias[kind.biasIndex("if")] = tail
-        let io = g * a * knee
-        if io > 0 {
-            for s in ["OFN", "OFNC", "BO"] { set(s, current: io) }
-            bias[kind.biasIndex("ioffn")] = io
-        } else if io < 0 {
-            for s in ["OFP", "OFPC", "BPO"] { set(s, current: -io) }
-            bias[kind.biasIndex("ioffp")] = -io
+        let outPeak = amplitude * max(top, 0), negativePeak = amplitude * law.leak * max(-bottom, 0)
+        let positiveFingers = quantize(ratio, peak: top > 0 ? outPeak : negativePeak / law.leak)
+        ratio = Double(positiveFingers.copy) / Double(positiveFingers.diode)
+        betaC = amplitude / ratio
+        var negativeFingers = (diode: 0, copy: 0), negativeRatio = 0.0
+        if negative {
+            negativeFingers = law.leak == 1 ? positiveFingers : quantize(ratio * law.leak, peak: negativePeak)
+            negativeRatio = Double(negativeFingers.copy) / Double(negativeFingers.diode)
         }
-        let peak = max(g * (a * high - a * knee), 0.1 * tail)
-        for s in ["DX", "DXC", "NS", "NSC", "NP", "NPC", "PB", "PBC", "PS", "PSC"] { set(s, current: peak) }
+        var tails = 0.0
+        var gains = [0.0, 0.0]
+        for (t, input) in inputs.enumerated() {
+            let g = betaC * perVolt[t]
+            let dv = input.alpha * 1.2 * max(abs(input.range.0), abs(input.range.1))
+            var tail = max(1.5 * g * dv / 2, 1.25 * g / gmIn, 1e-12)
+            var residue = 2 / (gmIn * tail)
+            let wanted = 2 / g - residue
+            let stack = catalog.resistorStack(ohms: wanted, unit: unit)
+            // A stack above the wanted value (the grid of series/parallel units) is made exact with more tail
+            // current, which shrinks the 1/gm residue: G = 2/(R + 2/(gm/ID·I_F)).
+            if stack.ohms > wanted, stack.ohms < 2 / g {
+                tail = 2 / (gmIn * (2 / g - stack.ohms))
+                residue = 2 / (gmIn * tail)
+            }
+            if abs((stack.ohms + residue) * g / 2 - 1) > 0.02 {
+                issues.append(MappingIssue(layer: e.layer, edge: e.edge, quantity: "degeneration of input \(input.u.lowercased()) (ohm)",
+                    value: wanted, limit: "the nfet triode stack range \(unit / 400)…\(unit * 400) ohm (realised \(stack.ohms))",
+                    fix: wanted > stack.ohms ? "G = \(g) S is too small even after the output ratio: raise --beta"
+                                              : "G = \(g) S is too large: lower --beta"))
+            }
+            let index = input.u == "S" ? 0 : 1
+            gains[index] = 2 / (stack.ohms + residue)
+            let ri = kind.slotIndex("R\(input.u)")
+            fingers[ri] = stack.fingers; series[ri] = stack.series
+            for s in ["M\(input.u)1", "M\(input.u)2", "T\(input.u)1", "T\(input.u)2", "B\(input.u)"] { set(s, current: tail) }
+            bias[kind.biasIndex("if\(input.u.lowercased())")] = tail
+            // w > 0: the node drives device 1 (load a1, which x receives); w < 0: device 2 (which x gives away).
+            ports[input.port] = input.w > 0 ? (index == 0 ? .src : .des) : .vcm
+            ports[input.port + 1] = input.w > 0 ? .vcm : (index == 0 ? .src : .des)
+            tails += tail
+        }
+        for s in ["A1", "A1C", "A2", "A2C", "X1", "X1C", "Y2", "Y2C", "B2", "B2C", "X2", "X2C"] { set(s, current: tails) }
+        let io = betaC * offset
+        if io < 0 {
+            for s in ["OFN", "OFNC", "BO"] { set(s, current: -io) }
+            bias[kind.biasIndex("ioffn")] = -io
+        } else if io > 0 {
+            for s in ["OFP", "OFPC", "BPO"] { set(s, current: io) }
+            bias[kind.biasIndex("ioffp")] = io
+        }
+        if top > 0 {
+            for s in ["DX", "DXC"] { set(s, fingers: positiveFingers.diode) }
+            for s in ["NS", "NSC", "NP", "NPC"] { set(s, fingers: positiveFingers.copy) }
+            for s in ["PB", "PBC", "PS", "PSC"] { set(s, current: outPeak) }
+        }
+        if negative {
+            for s in ["Y1", "Y1C", "B1", "B1C", "XN2", "XN2C", "XN1", "XN1C"] { set(s, current: tails) }
+            // y takes the opposite argument, so its offset current flows the other way.
+            if io > 0 {
+                for s in ["OFNY", "OFNYC", "BOY"] { set(s, current: io) }
+                bias[kind.biasIndex("ioffyn")] = io
+            } else if io < 0 {
+                for s in ["OFPY", "OFPYC", "BPOY"] { set(s, current: -io) }
+                bias[kind.biasIndex("ioffyp")] = -io
+            }
+            for s in ["DY", "DYC"] { set(s, fingers: negativeFingers.diode) }
+            for s in ["NSY", "NSYC", "NPY", "NPYC"] { set(s, fingers: negativeFingers.copy) }
+            for s in ["PBY", "PBYC", "PSY", "PSYC"] { set(s, current: negativePeak) }
+        }
+        design = [gains[0], gains[1], betaC, ratio, io, negativeRatio, correction.gain, correction.offset]
         return Cell(edge: e.edge, src: e.src, des: e.des, p0: e.p0, p1: e.p1, p2: e.p2, fingers: fingers, series: series,
-                    bias: bias, ports: ports, design: [g, tail, io, stack.ohms + residue, correction.gain, correction.offset])
+                    bias: bias, ports: ports, design: design)
     }
+
+    /// Sizes one edge's cell for its kind.
+    func size(_ e: EdgePlace, kind: CellKind, scaling: Scaling, correction: CellCorrection, issues: inout [MappingIssue]) -> Cell {
+        kind.name == "tanh2"
+            ? sizeTanh(e, scaling: scaling, kind: kind, correction: correction, issues: &issues)
+            : sizeRelu(e, scaling: scaling, kind: kind, correction: correction, issues: &issues)
+    }
+
+    /// The largest ratio of a relu cell's output copies to its rectifier (either way).
+    var maximumOutputRatio: Double { 256 }
+
+    /// The largest degeneration stack of a relu cell, in triode units (an 8 µm unit is ~59 kΩ in sky130): a
+    /// smaller transconductance is made with more internal current and a dividing output ratio, because
+    /// the stacks dominate the cell's area.
+    var maximumDegenerationUnits: Int { 64 }
+
+    /// The least peak current at a relu cell's rectifier, amperes (below it the diode's leakage shows).
+    var minimumInternalCurrent: Double { 2e-9 }
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import KNImport
+import KNMap
 import KNModel
+import KNProcess
 import KNSimulate
 
 struct BenchCommand: ParsableCommand {
@@ -16,8 +18,9 @@ struct BenchCommand: ParsableCommand {
         Examples:
           kn-map bench import ../shared/upstream/mnist/model.pth ../shared/upstream/mnist/config.yaml
           kn-map bench simulate mnist.knm --batch 64 --method dopri5
+          kn-map bench map mnist.knm --pdk sky130
         """,
-        subcommands: [ImportBench.self, SimulateBench.self]
+        subcommands: [ImportBench.self, SimulateBench.self, MapBench.self]
     )
 }
 
@@ -112,5 +115,44 @@ struct SimulateBench: ParsableCommand {
             print(String(format: "%.2f samples/s, %.0f RHS evaluations/s, %.2f ns per edge evaluation per core", out.imagesPerSecond, out.rhsEvaluationsPerSecond, out.nanosecondsPerEdge))
             if let single { print(String(format: "one core: %.3f s (parallel speed-up %.2fx)", single, single / wall)) }
         }
+    }
+}
+
+struct MapBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Time mapping a network onto a process (no ngspice fidelity run) and report the peak memory.",
+        discussion: """
+        Phases: simulate the sample inputs (the baseline of this run), map every edge, and encode the mapped
+        circuit as `kn-map map` writes it. Peak memory is the process's maximum resident set size.
+        """)
+
+    @Argument(help: "A model file.") var model: String
+    @Option(help: "The process: sky130 or gf180mcu.") var pdk: String
+    @Option(help: "Sample inputs simulated to find the operating range.") var samples = 4
+    @Option(help: "Seed of the sample inputs.") var seed: UInt64 = 1
+
+    func run() throws {
+        let network = try ModelFile.read(from: URL(fileURLWithPath: model))
+        let xml = try ToolkitFolders.processDescription(pdk)
+        let process = try ProcessDescription.load(contentsOf: xml)
+        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(pdk).gmid.json"))
+        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
+        var operating: OperatingSamples?
+        let simulate = try seconds { operating = try OperatingSamples.simulate(network: network, inputs: inputs) }
+        var circuit: MappedCircuit?
+        let map = try seconds { circuit = try Mapper(catalog: catalog).map(network: network, samples: operating!) }
+        var bytes = 0
+        let encode = try seconds { bytes = try MappedCircuitFile.encode(circuit!).count }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = Double(usage.ru_maxrss) * 1024
+        let cells = circuit!.layers.reduce(0) { $0 + $1.cells.count }
+        print("\(network.family.upstreamName) on \(pdk): \(cells) cells, \(samples) sample inputs")
+        print(String(format: "simulate samples: %.2f s (baseline)", simulate))
+        print(String(format: "map:              %.2f s (%.1fx the baseline, %.0f ns per edge)", map, map / simulate, map * 1e9 / Double(max(cells, 1))))
+        print(String(format: "encode circuit:   %.2f s (%.1f MB)", encode, Double(bytes) / 1e6))
+        print(String(format: "total %.2f s; peak resident memory %.2f GB", simulate + map + encode, peak / 1e9))
     }
 }

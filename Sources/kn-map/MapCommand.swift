@@ -11,7 +11,7 @@ struct MapCommand: ParsableCommand {
         discussion: """
         Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise; --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and runs --fidelity-edges sampled cells through ngspice DC sweeps on the real models at their operating points; three calibration passes correct each cell's gain, offset and amplitude, then the NRMSE is reported.
 
-        OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-1, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1) and report.txt (the summary printed here).
+        OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-2, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1), report.txt (the summary printed here) and, with fidelity edges, iv.svg (target against simulated I–V of the measured cells, worst first).
 
         Examples:
           kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130
@@ -74,12 +74,14 @@ struct MapCommand: ParsableCommand {
         let (circuit, report) = try pipeline.run(network: network, inputs: inputs)
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try AtomicFile.write(try encoder.encode(circuit), to: folder.appendingPathComponent("circuit.json"))
-        try AtomicFile.write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(try MappedCircuitFile.encode(circuit), to: folder.appendingPathComponent("circuit.json"))
+        try AtomicFile.write(try MappedCircuitFile.encoder.encode(report), to: folder.appendingPathComponent("report.json"))
         try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
+        if let fidelity = report.fidelity, !fidelity.edges.isEmpty {
+            let plot = FidelityPlot(edges: fidelity.edges, law: try Mapper.cellFamily(network.family).law,
+                                    title: "\(network.family.upstreamName) on \(process.name): cell I–V after calibration, worst edges first")
+            try AtomicFile.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("iv.svg"))
+        }
         print(report.summary)
     }
 }

@@ -19,7 +19,7 @@ struct MapCommandTests {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
         }
         let circuit = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("circuit.json"))) as! [String: Any]
-        #expect(circuit["format"] as? String == "kn-mapped-circuit-1")
+        #expect(circuit["format"] as? String == "kn-mapped-circuit-2")
         #expect(run.stdout.contains("τ") || run.stdout.contains("tau"), "\(run.stdout)")
     }
 

@@ -8,7 +8,7 @@ import KNTestSupport
 struct CellTemplateTests {
     /// templates/cells/<kind>.sp is exactly the rendering of the kind the mapper sizes (set KN_WRITE_TEMPLATES=1
     /// to rewrite the files after changing a cell).
-    @Test(arguments: ["tanh2", "relu1"])
+    @Test(arguments: ["tanh2", "relu2"])
     func templateFileIsTheMappersTopology(kind name: String) throws {
         let (catalog, _) = try catalog("sky130")
         let kind = Mapper(catalog: catalog).kind(named: name)
@@ -25,7 +25,7 @@ struct CellTemplateTests {
     }
 
     /// Every net of a cell is driven by at least two device terminals or is a port (no dangling nets).
-    @Test(arguments: ["tanh2", "relu1"])
+    @Test(arguments: ["tanh2", "relu2"])
     func everyInternalNetConnectsTwoDevices(kind name: String) throws {
         let (catalog, _) = try catalog("sky130")
         let kind = Mapper(catalog: catalog).kind(named: name)

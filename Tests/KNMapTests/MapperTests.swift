@@ -52,21 +52,46 @@ struct MapperTests {
         #expect(issue.edge >= 0 && issue.limit.contains("triode stack") && !issue.fix.isEmpty)
     }
 
-    /// The sign of a relu edge picks which node is sunk and which is sourced; src/des drive the pair's gates.
+    /// The sign of a relu edge picks which node is sunk and which is sourced; the sign of each weight picks
+    /// which device of its front end the node drives; the scales of src and des set each front end's G.
     @Test func reluSignSelectsTheOutputOrientation() throws {
         let (catalog, _) = try catalog("sky130")
         let mapper = Mapper(catalog: catalog)
-        let kind = mapper.kind(named: "relu1")
-        let scaling = Scaling(alpha: 0.01, beta: 100e-9, capacitance: 1e-12, vcm: 1, vdd: 1.8, swing: 0.2)
+        let kind = mapper.kind(named: "relu2")
+        // src at 10 mV/unit, des at 20 mV/unit.
+        let scaling = Scaling(alpha: 0.02, beta: 100e-9, capacitance: 1e-12, vcm: 1, vdd: 1.8, swing: 0.2,
+                              nodeAlpha: [[0.01, 0.02]])
         var issues: [MappingIssue] = []
         for (p1, sink, source) in [(0.5, PortBinding.src, PortBinding.des), (-0.5, .des, .src)] {
-            let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0.1, p1: p1, p2: 0, srcRange: (-5, 5), desRange: (-5, 5))
+            let law = try Mapper.cellFamily(.shiftRelu1).law(0.1, p1, 0)
+            let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0.1, p1: p1, p2: 0, law: law,
+                                  srcRange: (-5, 5), desRange: (-5, 5))
             let cell = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
-            #expect(cell.ports == [.src, .des, sink, source])
-            // G = beta·|p1|/alpha, and the offset current G·alpha·p0 sinks from node x (p0 > 0).
-            #expect(abs(cell.design[0] - 100e-9 * 0.5 / 0.01) < 1e-15)
-            #expect(cell.bias[kind.biasIndex("ioffn")] > 0 && cell.bias[kind.biasIndex("ioffp")] == 0)
+            // vs − vd: src drives device 1 of front end S, des drives device 2 of front end D.
+            #expect(cell.ports == [.src, .vcm, .vcm, .des, sink, source])
+            // G_u = beta_c·|w_u|/alpha_u with beta_c = beta·|p1|/r (r the output finger ratio), within the stack grid.
+            let betaC = cell.design[2], ratio = cell.design[3]
+            #expect(abs(betaC * ratio - 100e-9 * 0.5) < 1e-15)
+            #expect(abs(cell.design[0] / (betaC / 0.01) - 1) < 0.02)
+            #expect(abs(cell.design[1] / (betaC / 0.02) - 1) < 0.02)
+            // The knee vs − vd = p0 > 0 is an offset current beta_c·p0 sunk from node x.
+            #expect(abs(cell.bias[kind.biasIndex("ioffn")] - betaC * 0.1) < 1e-15 && cell.bias[kind.biasIndex("ioffp")] == 0)
         }
         #expect(issues.isEmpty)
+    }
+
+    /// A small |p1| is realised with a larger internal current and a dividing output ratio, not a clipped resistor.
+    @Test func smallReluSlopeUsesAnOutputRatio() throws {
+        let (catalog, _) = try catalog("sky130")
+        let mapper = Mapper(catalog: catalog)
+        let kind = mapper.kind(named: "relu2")
+        let scaling = Scaling(alpha: 0.02, beta: 10e-9, capacitance: 1e-12, vcm: 1, vdd: 1.8, swing: 0.2)
+        var issues: [MappingIssue] = []
+        let law = try Mapper.cellFamily(.shiftRelu1).law(0.0, 0.02, 0)
+        let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0, p1: 0.02, p2: 0, law: law, srcRange: (-5, 5), desRange: (-5, 5))
+        let cell = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(cell.design[3] < 1)
+        #expect(cell.fingers[kind.slotIndex("DX")] > cell.fingers[kind.slotIndex("NS")])
     }
 }
