@@ -39,25 +39,19 @@ struct FidelityTests {
         pipeline.root = root
         pipeline.fidelityEdges = 20
         pipeline.seed = 11
-        let (_, report) = try pipeline.run(network: network, inputs: Array(inputs.prefix(1)))
+        let (circuit, report) = try pipeline.run(network: network, inputs: Array(inputs.prefix(1)))
         print(report.summary)
-        for edge in report.fidelity?.edges ?? [] {
-            print(edge.layer, edge.edge, edge.p0, edge.p1, edge.nrmse ?? -1, edge.correction)
-            if (edge.nrmse ?? 0) > 0.05 { for j in edge.vs.indices { print("   ", edge.vs[j], edge.vd[j], edge.target[j], edge.simulated[j]) } }
-        }
         let fidelity = try #require(report.fidelity)
         #expect(fidelity.after.edges - fidelity.after.inactive >= 5)
         // Mapping all 460,136 edges stays within the 30 s budget.
         #expect(report.timings["map"]! < 30)
         #expect(report.cells == 460_136)
-        // Known issue: with one alpha for all nodes, mnist's hidden nodes (|v| up to 2.6e4) leave the pixel
-        // and most hidden differences at microvolts to a millivolt, where the pair's tail current is about
-        // 100 times the signal current and the 1:1 mirror copies' systematic error (~0.1 % of the tail) is
-        // as large as the signal: measured median NRMSE ~100 %. The fix is a per-node alpha (C_n·alpha_n
-        // constant), which needs a two-input relu cell.
-        withKnownIssue("relu cells at a single alpha of 7 µV/unit: signal below the mirrors' systematic error") {
-            #expect(fidelity.after.median <= 0.02)
-        }
+        // Scales per layer and node (pixels and hidden nodes differ by three orders of magnitude), a β per layer.
+        let scales = try #require(circuit.scaling.nodeAlpha)
+        #expect(scales.count == 2 && (scales.joined().max()! / scales.joined().min()!) > 100)
+        #expect(circuit.scaling.layerBeta?.count == 2)
+        #expect(Double(report.realizableEdges) > 0.9 * Double(report.cells))
+        #expect(fidelity.after.median <= 0.02)
     }
 }
 
