@@ -45,10 +45,18 @@ public struct Simulator: Sendable {
         for t in options.trajectoryTimes where !(t.isFinite && t >= first && t <= last) {
             throw .invalidOption("trajectoryTimes", "time \(t) is outside the anchors [\(first), \(last)]")
         }
+        var laws: [[CommonEdgeLaw]?] = network.layers.map { _ in nil }
+        if case let .characterized(edges) = options.edges {
+            do throws(CharacterizedEdgesError) { try edges.check(against: network) } catch {
+                throw .invalidOption("edges characterized", error.description)
+            }
+            laws = network.layers.indices.map { edges.laws(layer: $0, network: network) }
+        }
         var kernels = [LayerKernel]()
         for (l, layer) in network.layers.enumerated() {
             do {
-                kernels.append(try LayerKernel(layer: layer, family: network.family, capacitance: options.capacitances?[l]))
+                kernels.append(try LayerKernel(layer: layer, family: network.family, capacitance: options.capacitances?[l],
+                                               laws: laws[l]))
             } catch {
                 if case let .invalidOption(o, p) = error { throw .invalidOption("\(o)[\(l)]", p) }
                 throw error
