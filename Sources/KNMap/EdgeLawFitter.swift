@@ -1,0 +1,171 @@
+import Foundation
+import KNModel
+import KNSimulate
+
+/// Fits one cell's measured currents with a ``KNSimulate/CommonEdgeLaw``:
+/// `i_d = A_d·act(w_s·vs + w_d·vd + b) + c_d` entering des and `i_s = A_s·act(…) + c_s` leaving src.
+///
+/// What the transistor cells do, and which parameter holds it: the tanh cell's weak-inversion pair gives the
+/// shape; its tail current and the two output copies set `A_s` and `A_d` (amplitude and copy errors); the
+/// degenerated transconductors set `w_s` and `w_d` (each input's gain error); the p2 sink and the input pairs'
+/// offsets give `b`; the cascoded outputs' leakage gives `c_s`, `c_d`. The relu cell's rectifier gives the
+/// knee: a slope (`A·w`), a knee position (`b`), a rounded knee (`knee`, used only when it lowers the squared
+/// error by a clear margin, ``kneeImprovement``) and a leakage (`c_s`, `c_d`).
+///
+/// The fit is Levenberg–Marquardt from the edge's own law, on both currents at every operating point, with a
+/// weak pull (``priorWeight``) towards the edge's own law. The pull only matters along directions the
+/// measurement cannot see: amplitude against argument gain when no point reaches saturation, `w_s` against
+/// `w_d` when the two voltages move together, a relu's scale against its slope. Deterministic.
+public struct EdgeLawFitter: Sendable {
+    /// Weight of the pull towards the edge's own law, relative to the current range per point: a parameter
+    /// that moves by its own scale costs as much as a residual of this fraction of the range at every point.
+    public var priorWeight = 1e-3
+    /// A soft relu knee is kept when it lowers the sum of squares below this fraction of the hard relu's.
+    public var kneeImprovement = 0.8
+
+    public init() {}
+
+    /// The law fitted to one cell's measurement, and how well it and the edge's own law match it.
+    public struct Fit: Sendable, Hashable {
+        public var law: CommonEdgeLaw
+        public var points: Int
+        /// RMS(law − measured) over both currents and every point / range of the ideal current (nil when the
+        /// ideal current does not vary: a relu that never turns on).
+        public var nrmse: Double?
+        /// The same for the edge's own law.
+        public var idealNrmse: Double?
+        /// Two-fold cross-validation: fitted to the even points and scored on the odd ones, and the reverse.
+        public var validationNrmse: Double?
+        /// RMS(law − measured) and RMS(ideal − measured) in model units.
+        public var rms: Double
+        public var idealRms: Double
+    }
+
+    /// Fits the measured currents at the operating points (model units).
+    /// - Parameters:
+    ///   - desCurrent: the current entering des at each point; `srcCurrent`: the current leaving src.
+    ///   - ideal: the edge's own law (start point and pull).
+    public func fit(vs: [Double], vd: [Double], desCurrent: [Double], srcCurrent: [Double], ideal: CommonEdgeLaw) -> Fit {
+        let n = vs.count
+        precondition(vd.count == n && desCurrent.count == n && srcCurrent.count == n, "EdgeLawFitter: point arrays differ in length")
+        let data = Points(vs: vs, vd: vd, des: desCurrent, src: srcCurrent)
+        let target = zip(vs, vd).map { ideal.currents(vs: $0, vd: $1).des }
+        let range = (target.max() ?? 0) - (target.min() ?? 0)
+        let scale = Swift.max(abs(target.max() ?? 0), abs(target.min() ?? 0), 1e-300)
+        let active = range > 1e-6 * scale && range > 0
+        let law = fitLaw(data, ideal: ideal, currentScale: currentScale(data, range: range))
+        let rms = data.rms(law), idealRms = data.rms(ideal)
+        var validation: Double? = nil
+        if active && n >= 8 {
+            let even = data.subset { $0 % 2 == 0 }, odd = data.subset { $0 % 2 == 1 }
+            let fitEven = fitLaw(even, ideal: ideal, currentScale: currentScale(even, range: range), knee: law.knee > 0)
+            let fitOdd = fitLaw(odd, ideal: ideal, currentScale: currentScale(odd, range: range), knee: law.knee > 0)
+            let sse = odd.sse(fitEven) + even.sse(fitOdd)
+            validation = (sse / Double(2 * n)).squareRoot() / range
+        }
+        return Fit(law: law, points: n, nrmse: active ? rms / range : nil, idealNrmse: active ? idealRms / range : nil,
+                   validationNrmse: validation, rms: rms, idealRms: idealRms)
+    }
+
+    /// The current scale the pull is measured against: the ideal range, or the measured currents' spread when the
+    /// ideal current does not vary.
+    private func currentScale(_ data: Points, range: Double) -> Double {
+        let measured = (data.des + data.src).map(abs).max() ?? 0
+        return Swift.max(range, measured, 1e-12)
+    }
+
+    /// The least-squares law; `knee` nil: the relu knee is tried and kept if it pays, true/false: forced.
+    func fitLaw(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, knee: Bool? = nil) -> CommonEdgeLaw {
+        guard data.count > 0 else { return ideal }
+        let hard = solve(data, ideal: ideal, currentScale: currentScale, withKnee: false)
+        guard ideal.activation == .relu, knee != false else { return hard }
+        let soft = solve(data, ideal: ideal, currentScale: currentScale, withKnee: true)
+        if knee == true { return soft }
+        return data.sse(soft) < kneeImprovement * data.sse(hard) ? soft : hard
+    }
+
+    /// Parameter order: w_s, w_d, b, A_s, A_d, c_s, c_d (, knee).
+    private func solve(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, withKnee: Bool) -> CommonEdgeLaw {
+        let z0 = zip(data.vs, data.vd).map { ideal.argument(vs: $0, vd: $1) }
+        let zSpread = Swift.max((z0.max() ?? 0) - (z0.min() ?? 0), 1e-6)
+        let wScale = Swift.max(abs(ideal.ws), abs(ideal.wd), 1e-9)
+        let aScale = Swift.max(abs(ideal.As), abs(ideal.Ad), 1e-12)
+        var start = [ideal.ws, ideal.wd, ideal.b, ideal.As, ideal.Ad, ideal.cs, ideal.cd]
+        var scales = [wScale, wScale, zSpread, aScale, aScale, currentScale, currentScale]
+        if withKnee {
+            start.append(0.05 * zSpread)
+            scales.append(zSpread)
+        }
+        let prior = start.enumerated().map { $0.offset == 7 ? 0 : $0.element }
+        let pull = priorWeight * currentScale * Double(2 * data.count).squareRoot()
+        let p = start.count
+        func law(_ t: [Double]) -> CommonEdgeLaw {
+            CommonEdgeLaw(activation: ideal.activation, knee: withKnee ? t[7] : 0, ws: t[0], wd: t[1], b: t[2],
+                          As: t[3], Ad: t[4], cs: t[5], cd: t[6])
+        }
+        let model: LevenbergMarquardt.Model = { t in
+            let l = law(t)
+            var r: [Double] = [], j: [[Double]] = []
+            r.reserveCapacity(2 * data.count + p)
+            j.reserveCapacity(2 * data.count + p)
+            for k in 0..<data.count {
+                let vs = data.vs[k], vd = data.vd[k]
+                let z = l.argument(vs: vs, vd: vd)
+                let (a, slope) = l.activate(z)
+                var kneeSlope = 0.0
+                if withKnee {
+                    let u = z / l.knee
+                    kneeSlope = CommonEdgeLaw.softRelu(u, knee: 1).value - u * slope
+                }
+                r.append(l.Ad * a + l.cd - data.des[k])
+                var rowD = [l.Ad * slope * vs, l.Ad * slope * vd, l.Ad * slope, 0, a, 0, 1]
+                if withKnee { rowD.append(l.Ad * kneeSlope) }
+                j.append(rowD)
+                r.append(l.As * a + l.cs - data.src[k])
+                var rowS = [l.As * slope * vs, l.As * slope * vd, l.As * slope, a, 0, 1, 0]
+                if withKnee { rowS.append(l.As * kneeSlope) }
+                j.append(rowS)
+            }
+            for q in 0..<p {
+                let w = pull / scales[q]
+                r.append(w * (t[q] - prior[q]))
+                var row = [Double](repeating: 0, count: p)
+                row[q] = w
+                j.append(row)
+            }
+            return (r, j)
+        }
+        let kneeFloor = 1e-6 * zSpread
+        let result = LevenbergMarquardt().minimize(from: start, project: { t in
+            guard withKnee else { return t }
+            var u = t
+            u[7] = Swift.max(u[7], kneeFloor)
+            return u
+        }, model)
+        let fitted = law(result.parameters)
+        return fitted.problem == nil ? fitted : ideal
+    }
+
+    /// Operating points and the two measured currents.
+    struct Points {
+        var vs: [Double], vd: [Double], des: [Double], src: [Double]
+        var count: Int { vs.count }
+
+        func subset(_ keep: (Int) -> Bool) -> Points {
+            let idx = (0..<count).filter(keep)
+            return Points(vs: idx.map { vs[$0] }, vd: idx.map { vd[$0] }, des: idx.map { des[$0] }, src: idx.map { src[$0] })
+        }
+
+        /// Σ over points of both squared current errors.
+        func sse(_ law: CommonEdgeLaw) -> Double {
+            var s = 0.0
+            for k in 0..<count {
+                let c = law.currents(vs: vs[k], vd: vd[k])
+                s += (c.des - des[k]) * (c.des - des[k]) + (c.src - src[k]) * (c.src - src[k])
+            }
+            return s
+        }
+
+        func rms(_ law: CommonEdgeLaw) -> Double { count == 0 ? 0 : (sse(law) / Double(2 * count)).squareRoot() }
+    }
+}
