@@ -50,7 +50,10 @@ public struct Simulator: Sendable {
             do throws(CharacterizedEdgesError) { try edges.check(against: network) } catch {
                 throw .invalidOption("edges characterized", error.description)
             }
-            laws = network.layers.indices.map { edges.laws(layer: $0, network: network) }
+            // A layer without fitted edges runs its family's own loop.
+            laws = network.layers.indices.map { l in
+                edges.layers[l].edges.contains { $0.status == .fitted } ? edges.laws(layer: l, network: network) : nil
+            }
         }
         var kernels = [LayerKernel]()
         for (l, layer) in network.layers.enumerated() {
