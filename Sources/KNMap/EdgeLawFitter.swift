@@ -32,8 +32,8 @@ public struct EdgeLawFitter: Sendable {
     public struct Fit: Sendable, Hashable {
         public var law: CommonEdgeLaw
         public var points: Int
-        /// RMS(law − measured) over both currents and every point / range of the ideal current (nil when the
-        /// ideal current does not vary: a relu that never turns on).
+        /// RMS(law − measured) over both currents and every point / range of the ideal current (of the measured
+        /// current where the ideal one does not vary; nil when neither varies: a relu that never turns on).
         public var nrmse: Double?
         /// The same for the edge's own law.
         public var idealNrmse: Double?
@@ -53,9 +53,16 @@ public struct EdgeLawFitter: Sendable {
         precondition(vd.count == n && desCurrent.count == n && srcCurrent.count == n, "EdgeLawFitter: point arrays differ in length")
         let data = Points(vs: vs, vd: vd, des: desCurrent, src: srcCurrent)
         let target = zip(vs, vd).map { ideal.currents(vs: $0, vd: $1).des }
-        let range = (target.max() ?? 0) - (target.min() ?? 0)
-        let scale = Swift.max(abs(target.max() ?? 0), abs(target.min() ?? 0), 1e-300)
-        let active = range > 1e-6 * scale && range > 0
+        // The NRMSE's denominator: the range of the ideal current, or of the measured one where the ideal current does
+        // not vary (a relu the cell turns on where the edge would not).
+        func spread(_ values: [Double]) -> Double? {
+            let r = (values.max() ?? 0) - (values.min() ?? 0)
+            let scale = Swift.max(abs(values.max() ?? 0), abs(values.min() ?? 0), 1e-300)
+            return r > 1e-6 * scale && r > 0 ? r : nil
+        }
+        let normaliser = spread(target) ?? spread(desCurrent)
+        let range = normaliser ?? 0
+        let active = normaliser != nil
         let law = fitLaw(data, ideal: ideal, currentScale: currentScale(data, range: range))
         let rms = data.rms(law), idealRms = data.rms(ideal)
         var validation: Double? = nil
@@ -147,13 +154,23 @@ public struct EdgeLawFitter: Sendable {
             return (r, j)
         }
         let kneeFloor = 1e-6 * zSpread
-        let result = LevenbergMarquardt().minimize(from: start, project: { t in
+        func project(_ t: [Double]) -> [Double] {
             guard withKnee else { return t }
             var u = t
             u[kneeIndex] = Swift.max(u[kneeIndex], kneeFloor)
             return u
-        }, model)
-        let fitted = law(result.parameters)
+        }
+        // A relu whose knee the cell has moved can start with every point on the flat side, where nothing pulls
+        // the knee: start also from knees shifted by half and all of the argument's spread, keep the best.
+        let shifts: [Double] = ideal.activation == .tanh || ideal.activation == .identity ? [0] : [0, -0.5, 0.5, -1, 1]
+        var best: LevenbergMarquardt.Result? = nil
+        for shift in shifts {
+            var from = start
+            from[2] += shift * zSpread
+            let result = LevenbergMarquardt().minimize(from: from, project: project, model)
+            if best == nil || result.cost < best!.cost { best = result }
+        }
+        let fitted = law(best!.parameters)
         return fitted.problem == nil ? fitted : ideal
     }
 

@@ -212,7 +212,8 @@ public struct CharacterizedEdge: Codable, Sendable, Hashable {
     public var law: CommonEdgeLaw
     /// Operating points measured (each gives the current leaving src and the current entering des).
     public var points: Int
-    /// RMS of (law − measured) over both currents at every point, divided by the range of the ideal current.
+    /// RMS of (law − measured) over both currents at every point, divided by the range of the ideal current (of the
+    /// measured current where the ideal one does not vary; nil when neither varies).
     public var nrmse: Double?
     /// The same for the network's own law: what the fit improves on.
     public var idealNrmse: Double?

@@ -77,6 +77,22 @@ struct EdgeLawFitterTests {
         #expect(fit.nrmse! < 1e-5)
     }
 
+    @Test func reluKneeFarFromTheEdgesOwnIsFound() {
+        // The cell's knee sits 1.4 units earlier than the edge's: at the edge's own law every point is on the flat side,
+        // where nothing pulls the knee.
+        let ideal = CommonEdgeLaw.ideal(family: .shiftRelu1, p0: 1.6, p1: 2, p2: 0)
+        let truth = CommonEdgeLaw(activation: .relu, ws: 1, wd: -1, b: -0.2, As: 1.9, Ad: 1.9, cs: 1e-3, cd: 1e-3)
+        let (vs, vd) = points(40, seed: 4, vs: -0.5...1, vd: -0.5...0.5)
+        let m = measure(truth, vs, vd)
+        let fit = EdgeLawFitter().fit(vs: vs, vd: vd, desCurrent: m.des, srcCurrent: m.src, ideal: ideal)
+        #expect((fit.nrmse ?? 1) < 1e-5, "\(fit.law)")
+        #expect((fit.idealNrmse ?? 0) > 0.1)
+        // The hard relu alone (no knee to lend a slope) finds it too, from its shifted starts.
+        let data = EdgeLawFitter.Points(vs: vs, vd: vd, des: m.des, src: m.src)
+        let hard = EdgeLawFitter().fitLaw(data, ideal: ideal, currentScale: 2, knee: false)
+        #expect(hard.knee == 0 && data.rms(hard) < 1e-5, "\(hard)")
+    }
+
     @Test func hardReluKeepsAHardKnee() {
         let ideal = CommonEdgeLaw.ideal(family: .shiftRelu1, p0: -0.2, p1: -0.7, p2: 0)
         let truth = CommonEdgeLaw(activation: .relu, ws: 1, wd: -1, b: 0.25, As: -0.72, Ad: -0.69)
