@@ -13,7 +13,7 @@ struct MapCommand: ParsableCommand {
 
         OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-1, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1) and report.txt (the summary printed here).
 
-        --characterize-edges all|N measures every cell (or N sampled cells) of the calibrated circuit in ngspice at up to --characterization-points operating points and fits each with the common form i_d = A_d·act(w_s·vs + w_d·vd + b) + c_d (entering des), i_s = A_s·act(…) + c_s (leaving src), into OUT/characterized.json (format kn-characterized-edges-1). `kn-map simulate MODEL --edges characterized --characterized OUT/characterized.json` then simulates what the transistor circuit computes. To characterize cells that were all calibrated, give --fidelity-edges the same count.
+        --characterize-edges all|N measures every cell (or N sampled cells) of the calibrated circuit in ngspice at up to --characterization-points operating points and fits each with the common form i_d = A_d·act(z) + c_d (entering des), i_s = A_s·act(z) + c_s (leaving src), z = w_s·vs + w_d·vd + b plus quadratic and cubic terms per input, into OUT/characterized.json (format kn-characterized-edges-1). `kn-map simulate MODEL --edges characterized --characterized OUT/characterized.json` then simulates what the transistor circuit computes. To characterize cells that were all calibrated, give --fidelity-edges the same count.
 
         Examples:
           kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130

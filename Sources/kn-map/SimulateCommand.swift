@@ -17,10 +17,7 @@ struct SimulateCommand: ParsableCommand {
         the input); a row with k = output holds the projected read-out when the network has a projector.
         --trajectory adds rows with k = trajectory at the requested times.
 
-        --edges characterized simulates the mapped circuit instead of the trained network: every edge that
-        `kn-map map --characterize-edges` measured follows the law fitted to its transistor cell (separate
-        output gains and offsets for the current leaving src and the current entering des, weight, offset and
-        knee errors), the others their family's law. Give the file with --characterized.
+        --edges characterized simulates the mapped circuit instead of the trained network: every edge that `kn-map map --characterize-edges` measured follows the law fitted to its transistor cell (separate output gains and offsets for the current leaving src and the current entering des; weight, offset, input compression and knee errors), the others their family's law. Give the file with --characterized. All three methods support it.
 
         Examples:
           kn-map simulate twomoon.knm --inputs points.csv -o out.csv
