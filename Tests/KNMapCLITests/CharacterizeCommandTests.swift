@@ -43,6 +43,18 @@ struct CharacterizeCommandTests {
         for s in 0..<16 { for n in ideal[s].last!.indices { change = max(change, abs(ideal[s].last![n] - chip[s].last![n])) } }
         #expect(change > 0 && change < 0.1, "largest change \(change)")
 
+        // The same circuit characterized again from its folder, two cells at 12 points: the same edges, the same law
+        // family, and the file ties to the model.
+        let again = dir.appendingPathComponent("again.json")
+        let characterize = try KNMapRun.run(["characterize", model, out.path, "--edges", "2", "--points", "12", "--seed", "3",
+                                             "-o", again.path])
+        #expect(characterize.status == 0, "\(characterize.stderr)")
+        #expect(characterize.stdout.contains("2 cells measured and fitted"), "\(characterize.stdout)")
+        let second = try JSONSerialization.jsonObject(with: Data(contentsOf: again)) as! [String: Any]
+        #expect(second["networkDigest"] as? String == json["networkDigest"] as? String)
+        let listed = (second["layers"] as! [[String: Any]]).flatMap { $0["edges"] as! [[String: Any]] }
+        #expect(listed.count == 2 && listed.allSatisfy { $0["status"] as? String == "fitted" && $0["points"] as? Int == 12 })
+
         // Misuse is refused with the fix: no file, and a file of another network.
         let missing = try KNMapRun.run(["simulate", model, "--inputs", inputs.path, "--edges", "characterized"])
         #expect(missing.status != 0 && missing.stderr.contains("--characterized"), "\(missing.stderr)")
