@@ -10,7 +10,8 @@ import KNSimulate
 /// shape; its tail current and the two output copies set `A_s` and `A_d` (amplitude and copy errors); the
 /// degenerated transconductors set `w_s` and `w_d` (each input's gain error) and, at the ends of the node swing
 /// where they compress, the quadratic and cubic terms (on twomoon's sky130 cells a linear argument leaves up
-/// to 1.2 % NRMSE on edges whose des node swings ±20 units, the cubic one 0.1 %); the p2 sink and the input
+/// to 1.2 % NRMSE on edges whose des node swings ±20 units, the cubic one 0.1 %; the nonlinear terms are kept only
+/// when they lower the cross-validated error, so a cell they would overfit keeps a linear argument); the p2 sink and the input
 /// pairs' offsets give `b`; the cascoded outputs' leakage gives `c_s`, `c_d`. The relu cell's rectifier gives the
 /// knee: a slope (`A·w`), a knee position (`b`), a rounded knee (`knee`, used only when it lowers the squared
 /// error by a clear margin, ``kneeImprovement``) and a leakage (`c_s`, `c_d`).
@@ -63,16 +64,29 @@ public struct EdgeLawFitter: Sendable {
         let normaliser = spread(target) ?? spread(desCurrent)
         let range = normaliser ?? 0
         let active = normaliser != nil
-        let law = fitLaw(data, ideal: ideal, currentScale: currentScale(data, range: range))
-        let rms = data.rms(law), idealRms = data.rms(ideal)
+        // The linear argument and the one with each input's quadratic and cubic terms; the nonlinear one is kept only
+        // when it predicts the points it was not fitted to better (two-fold cross-validation).
+        let linear = fitLaw(data, ideal: ideal, currentScale: currentScale(data, range: range), cubic: false)
+        var law = linear
         var validation: Double? = nil
         if active && n >= 8 {
             let even = data.subset { $0 % 2 == 0 }, odd = data.subset { $0 % 2 == 1 }
-            let fitEven = fitLaw(even, ideal: ideal, currentScale: currentScale(even, range: range), knee: law.knee > 0)
-            let fitOdd = fitLaw(odd, ideal: ideal, currentScale: currentScale(odd, range: range), knee: law.knee > 0)
-            let sse = odd.sse(fitEven) + even.sse(fitOdd)
-            validation = (sse / Double(2 * n)).squareRoot() / range
+            func crossValidated(_ cubic: Bool, knee: Bool) -> Double {
+                let fitEven = fitLaw(even, ideal: ideal, currentScale: currentScale(even, range: range), knee: knee, cubic: cubic)
+                let fitOdd = fitLaw(odd, ideal: ideal, currentScale: currentScale(odd, range: range), knee: knee, cubic: cubic)
+                return ((odd.sse(fitEven) + even.sse(fitOdd)) / Double(2 * n)).squareRoot() / range
+            }
+            let nonlinear = fitLaw(data, ideal: ideal, currentScale: currentScale(data, range: range), cubic: true)
+            let linearScore = crossValidated(false, knee: linear.knee > 0)
+            let nonlinearScore = crossValidated(true, knee: nonlinear.knee > 0)
+            if nonlinearScore < linearScore {
+                law = nonlinear
+                validation = nonlinearScore
+            } else {
+                validation = linearScore
+            }
         }
+        let rms = data.rms(law), idealRms = data.rms(ideal)
         return Fit(law: law, points: n, nrmse: active ? rms / range : nil, idealNrmse: active ? idealRms / range : nil,
                    validationNrmse: validation, rms: rms, idealRms: idealRms)
     }
@@ -84,18 +98,19 @@ public struct EdgeLawFitter: Sendable {
         return Swift.max(range, measured, 1e-12)
     }
 
-    /// The least-squares law; `knee` nil: the relu knee is tried and kept if it pays, true/false: forced.
-    func fitLaw(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, knee: Bool? = nil) -> CommonEdgeLaw {
+    /// The least-squares law; `knee` nil: the relu knee is tried and kept if it pays, true/false: forced; `cubic`: the
+    /// argument's quadratic and cubic terms are fitted (else they keep the ideal law's values, 0).
+    func fitLaw(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, knee: Bool? = nil, cubic: Bool = true) -> CommonEdgeLaw {
         guard data.count > 0 else { return ideal }
-        let hard = solve(data, ideal: ideal, currentScale: currentScale, withKnee: false)
+        let hard = solve(data, ideal: ideal, currentScale: currentScale, withKnee: false, cubic: cubic)
         guard ideal.activation == .relu, knee != false else { return hard }
-        let soft = solve(data, ideal: ideal, currentScale: currentScale, withKnee: true)
+        let soft = solve(data, ideal: ideal, currentScale: currentScale, withKnee: true, cubic: cubic)
         if knee == true { return soft }
         return data.sse(soft) < kneeImprovement * data.sse(hard) ? soft : hard
     }
 
     /// Parameter order: w_s, w_d, b, A_s, A_d, c_s, c_d, w_s2, w_d2, w_s3, w_d3 (, knee).
-    private func solve(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, withKnee: Bool) -> CommonEdgeLaw {
+    private func solve(_ data: Points, ideal: CommonEdgeLaw, currentScale: Double, withKnee: Bool, cubic: Bool) -> CommonEdgeLaw {
         let z0 = zip(data.vs, data.vd).map { ideal.argument(vs: $0, vd: $1) }
         let zSpread = Swift.max((z0.max() ?? 0) - (z0.min() ?? 0), 1e-6)
         let wScale = Swift.max(abs(ideal.ws), abs(ideal.wd), 1e-9)
@@ -133,7 +148,9 @@ public struct EdgeLawFitter: Sendable {
                     kneeSlope = CommonEdgeLaw.softRelu(u, knee: 1).value - u * slope
                 }
                 // ∂z/∂(w_s, w_d, b, w_s2, w_d2, w_s3, w_d3).
-                let dz = [vs, vd, 1, vs * vs, vd * vd, vs * vs * vs, vd * vd * vd]
+                // Without the nonlinear terms their columns are 0: only their pull acts, and it holds them in place.
+                let q: Double = cubic ? 1 : 0
+                let dz = [vs, vd, 1, q * vs * vs, q * vd * vd, q * vs * vs * vs, q * vd * vd * vd]
                 r.append(l.Ad * a + l.cd - data.des[k])
                 let gd = l.Ad * slope, gs = l.As * slope
                 var rowD = [gd * dz[0], gd * dz[1], gd, 0, a, 0, 1, gd * dz[3], gd * dz[4], gd * dz[5], gd * dz[6]]
