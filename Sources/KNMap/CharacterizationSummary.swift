@@ -68,7 +68,7 @@ public struct CharacterizationSummary: Codable, Sendable {
         func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.3f %%", 100 * x) : "n/a" }
         func row(_ q: Quantiles) -> String { "median \(pct(q.median)), p95 \(pct(q.p95)), worst \(pct(q.worst)) (\(q.worstEdge))" }
         return [
-            "  characterized edges: \(edges) (\(fallbacks) kept the ideal law, \(inactive) inactive); written to characterized.json",
+            "  characterized edges: \(edges) (\(fallbacks) kept the ideal law, \(inactive) inactive)",
             "    NRMSE of the ideal law:  \(row(ideal))",
             "    NRMSE of the fitted law: \(row(fit))",
             "    cross-validated NRMSE:   \(row(validation))",

@@ -114,5 +114,6 @@ struct MapCommand: ParsableCommand {
         try outcome.characterized?.write(to: folder.appendingPathComponent("characterized.json"))
         try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
         print(report.summary)
+        if outcome.characterized != nil { print("  characterized laws: \(folder.appendingPathComponent("characterized.json").path)") }
     }
 }
