@@ -9,7 +9,7 @@ import KNProcess
 /// `src`, `des` or `vcm` (``PortBinding``). The SPICE form of each kind, with the same slot names, is
 /// `templates/cells/<template>`; `CellTemplateTests` checks that both agree.
 public struct CellKind: Codable, Sendable, Hashable {
-    /// `tanh2`, `relu1`.
+    /// `tanh2`, `relu2`.
     public var name: String
     /// The template file in `templates/cells/`.
     public var template: String

@@ -25,6 +25,8 @@ public struct EdgeFidelity: Codable, Sendable {
     public var nrmse: Double?
     /// The correction the cell was built with.
     public var correction: CellCorrection
+    /// The simulated current leaving src, model units (nil in reports written before it was recorded).
+    public var simulatedSrc: [Double]? = nil
     /// Extra points measured for the calibration fit only (not scored): evenly spaced along the line from the
     /// operating point with the smallest argument to the one with the largest.
     public var sweep: CalibrationSweep?
@@ -378,7 +380,7 @@ public struct FidelityRunner: Sendable {
             results.append(EdgeFidelity(layer: pick.layer, edge: cell.edge, src: cell.src, des: cell.des,
                                         p0: cell.p0, p1: cell.p1, p2: cell.p2, vs: ops.map(\.0), vd: ops.map(\.1),
                                         target: target, simulated: delivered, kclMismatch: mismatch, nrmse: nrmse,
-                                        correction: cell.correction(kind: kind), sweep: sweep))
+                                        correction: cell.correction(kind: kind), simulatedSrc: drawn, sweep: sweep))
         }
         return results
     }

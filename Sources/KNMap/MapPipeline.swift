@@ -11,6 +11,13 @@ public struct MapPipeline: Sendable {
     /// Edges to run through ngspice (0: no fidelity run).
     public var fidelityEdges: Int = 20
     public var seed: UInt64 = 1
+    /// Cells to characterize after the calibration (0: none; `Int.max`: every cell): measured in ngspice and fitted
+    /// with a ``KNSimulate/CommonEdgeLaw`` each (``EdgeCharacterizer``), sampled with the fidelity edges' seed.
+    public var characterizeEdges: Int = 0
+    /// Operating points per characterized edge.
+    public var characterizationPoints: Int = 40
+    /// Concurrent ngspice processes for the fidelity and characterization runs (default: one per core).
+    public var processes: Int = ProcessInfo.processInfo.activeProcessorCount
     public var root: PDKRoot = .resolve()
 
     public init(catalog: DeviceCatalog, options: MapOptions = MapOptions()) {
@@ -33,6 +40,20 @@ public struct MapPipeline: Sendable {
     }
 
     public func run(network: Network, inputs: [[Double]], method: IntegrationMethod = .dopri5) throws -> (MappedCircuit, MapReport) {
+        let outcome = try map(network: network, inputs: inputs, method: method)
+        return (outcome.circuit, outcome.report)
+    }
+
+    /// What ``map(network:inputs:method:)`` produces.
+    public struct Outcome: Sendable {
+        public var circuit: MappedCircuit
+        public var report: MapReport
+        /// The characterized edges, when ``characterizeEdges`` > 0.
+        public var characterized: CharacterizedEdges?
+    }
+
+    /// Maps, calibrates the fidelity edges and characterizes the requested cells of the calibrated circuit.
+    public func map(network: Network, inputs: [[Double]], method: IntegrationMethod = .dopri5) throws -> Outcome {
         var timings: [String: Double] = [:]
         let samples = try OperatingSamples.simulate(network: network, inputs: inputs, method: method)
         timings["simulate"] = samples.seconds
@@ -53,14 +74,26 @@ public struct MapPipeline: Sendable {
             start = Date()
             let runner = FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate())
             let picks = FidelityRunner.sample(circuit, count: fidelityEdges, seed: seed)
-            let result = try runner.calibrate(circuit, network: network, samples: samples, picks: picks)
+            let result = try runner.calibrateInParallel(circuit, network: network, samples: samples, picks: picks,
+                                                        processes: processes)
             circuit = result.circuit
             fidelity = MapReport.FidelityReport(before: FidelitySummary(result.before), after: FidelitySummary(result.after),
                                                 edges: result.after)
             timings["fidelity"] = Date().timeIntervalSince(start)
         }
-        let report = MapReport(circuit: circuit, network: network, samples: samples, clipping: clipping,
+        var characterized: CharacterizedEdges? = nil
+        if characterizeEdges > 0 {
+            start = Date()
+            var characterizer = EdgeCharacterizer(runner: FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate()))
+            characterizer.pointsPerEdge = characterizationPoints
+            let picks = FidelityRunner.sample(circuit, count: characterizeEdges, seed: seed)
+            characterized = try characterizer.characterize(circuit, network: network, samples: samples, picks: picks,
+                                                           processes: processes)
+            timings["characterize"] = Date().timeIntervalSince(start)
+        }
+        var report = MapReport(circuit: circuit, network: network, samples: samples, clipping: clipping,
                                fidelity: fidelity, timings: timings)
-        return (circuit, report)
+        report.characterization = characterized.map { CharacterizationSummary($0) }
+        return Outcome(circuit: circuit, report: report, characterized: characterized)
     }
 }

@@ -35,7 +35,9 @@ public struct MapReport: Codable, Sendable {
     public var issueCount: Int
     public var issues: [MappingIssue]
     public var fidelity: FidelityReport?
-    /// Wall times, seconds: `simulate` (operating samples), `map`, `fidelity`.
+    /// The characterized edges' fit quality (`characterized.json` holds the laws), when characterized.
+    public var characterization: CharacterizationSummary? = nil
+    /// Wall times, seconds: `simulate` (operating samples), `map`, `fidelity`, `characterize`.
     public var timings: [String: Double]
 
     public struct RailNode: Codable, Sendable, Hashable {
@@ -132,6 +134,7 @@ public struct MapReport: Codable, Sendable {
             lines.append("    NRMSE before calibration: median \(pct(f.before.median)), p95 \(pct(f.before.p95)), worst \(pct(f.before.worst))")
             lines.append("    NRMSE after calibration:  median \(pct(f.after.median)), p95 \(pct(f.after.p95)), worst \(pct(f.after.worst)) (\(f.after.worstEdge))")
         }
+        if let c = characterization { lines += c.summaryLines }
         lines.append("  timings: " + timings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

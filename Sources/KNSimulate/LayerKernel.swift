@@ -21,13 +21,18 @@ public struct LayerKernel: Sendable {
     /// and enters the same node).
     let traceWeightSrc: [Double]
     let traceWeightDes: [Double]
+    /// Characterized laws that replace the family's law on every edge (``CharacterizedColumns``), or nil.
+    let characterized: CharacterizedColumns?
 
     /// The number of edges.
     public var edgeCount: Int { src.count }
 
     /// Builds the kernel of `layer`.
-    /// - Parameter capacitance: `C_n` for nodes 1…N (N values, all finite and positive), or `nil` for C = 1.
-    public init(layer: Layer, family: EdgeFamily, capacitance: [Double]? = nil) throws(SimulationError) {
+    /// - Parameters:
+    ///   - capacitance: `C_n` for nodes 1…N (N values, all finite and positive), or `nil` for C = 1.
+    ///   - laws: one ``CommonEdgeLaw`` per edge that replaces the family's law (characterized edges), or nil.
+    public init(layer: Layer, family: EdgeFamily, capacitance: [Double]? = nil,
+                laws: [CommonEdgeLaw]? = nil) throws(SimulationError) {
         let n = layer.nodeCount
         let e = layer.edgeCount
         let p = layer.parameters
@@ -60,6 +65,18 @@ public struct LayerKernel: Sendable {
         }
         self.traceWeightSrc = ws
         self.traceWeightDes = wd
+        if let laws {
+            guard laws.count == e else {
+                throw .invalidOption("edge laws", "has \(laws.count) laws for a layer with \(e) edges; give one law per edge")
+            }
+            if let k = laws.firstIndex(where: { $0.problem != nil }) {
+                throw .invalidOption("edge laws", "edge \(k): \(laws[k].problem!)")
+            }
+            self.characterized = CharacterizedColumns(laws: laws, src: layer.edges.src, des: layer.edges.des,
+                                                      inverseCapacitance: inverse)
+        } else {
+            self.characterized = nil
+        }
     }
 
     /// Computes `dv/dt` for a state of `width ≥ N` values into `derivative` (also `width` values; entries
@@ -74,16 +91,20 @@ public struct LayerKernel: Sendable {
             (aux + 1).update(from: state, count: n)
             acc.update(repeating: 0, count: n + 1)
             var tr = 0.0
-            switch family {
-            case .shiftTanh1: tr = accumulate(ShiftTanh1Law(), aux, acc, trace)
-            case .shiftTanh2: tr = accumulate(ShiftTanh2Law(), aux, acc, trace)
-            case .shiftRelu1: tr = accumulate(ShiftRelu1Law(), aux, acc, trace)
-            case .shiftRelu2: tr = accumulate(ShiftRelu2Law(), aux, acc, trace)
-            case .shiftLeakyRelu1: tr = accumulate(ShiftLeakyRelu1Law(), aux, acc, trace)
-            case .shiftLeakyRelu2: tr = accumulate(ShiftLeakyRelu2Law(), aux, acc, trace)
-            case .conductance: tr = accumulate(ConductanceLaw(), aux, acc, trace)
-            case let .device(negation, activation):
-                tr = accumulate(DeviceLaw(negation: negation, activation: activation), aux, acc, trace)
+            if let characterized {
+                tr = characterized.accumulate(src: src, des: des, aux, acc, trace)
+            } else {
+                switch family {
+                case .shiftTanh1: tr = accumulate(ShiftTanh1Law(), aux, acc, trace)
+                case .shiftTanh2: tr = accumulate(ShiftTanh2Law(), aux, acc, trace)
+                case .shiftRelu1: tr = accumulate(ShiftRelu1Law(), aux, acc, trace)
+                case .shiftRelu2: tr = accumulate(ShiftRelu2Law(), aux, acc, trace)
+                case .shiftLeakyRelu1: tr = accumulate(ShiftLeakyRelu1Law(), aux, acc, trace)
+                case .shiftLeakyRelu2: tr = accumulate(ShiftLeakyRelu2Law(), aux, acc, trace)
+                case .conductance: tr = accumulate(ConductanceLaw(), aux, acc, trace)
+                case let .device(negation, activation):
+                    tr = accumulate(DeviceLaw(negation: negation, activation: activation), aux, acc, trace)
+                }
             }
             if let inv = inverseCapacitance {
                 inv.withUnsafeBufferPointer { c in
@@ -155,6 +176,11 @@ public struct LayerKernel: Sendable {
         workspace.withBuffers(nodeCount: n) { aux, _ in
             aux[0] = 0
             (aux + 1).update(from: state, count: n)
+            if let characterized {
+                characterized.fillJacobian(src: src, des: des, aux, pattern: pattern,
+                                           inverseCapacitance: inverseCapacitance, values: values)
+                return
+            }
             switch family {
             case .shiftTanh1: jacobian(ShiftTanh1Law(), aux, pattern, values)
             case .shiftTanh2: jacobian(ShiftTanh2Law(), aux, pattern, values)

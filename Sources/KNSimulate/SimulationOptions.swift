@@ -50,10 +50,12 @@ public struct SimulationOptions: Hashable, Sendable {
     /// The step budget of one integration call (one layer, or up to one trajectory time); mnist at 1e-10
     /// takes about 7k Adams steps in its second layer.
     public var maxSteps: Int
+    /// The edges' current laws: the network's own (`ideal`, the default) or the characterized cells'.
+    public var edges: EdgeModel
 
     public init(method: IntegrationMethod = .exact, direction: Direction = .forward, spans: SpanMode = .exact,
                 logDensity: Bool? = nil, trajectoryTimes: [Double] = [], capacitances: [[Double]]? = nil,
-                maxSteps: Int = 10_000_000) {
+                maxSteps: Int = 10_000_000, edges: EdgeModel = .ideal) {
         self.method = method
         self.direction = direction
         self.spans = spans
@@ -61,5 +63,6 @@ public struct SimulationOptions: Hashable, Sendable {
         self.trajectoryTimes = trajectoryTimes
         self.capacitances = capacitances
         self.maxSteps = maxSteps
+        self.edges = edges
     }
 }

@@ -45,10 +45,21 @@ public struct Simulator: Sendable {
         for t in options.trajectoryTimes where !(t.isFinite && t >= first && t <= last) {
             throw .invalidOption("trajectoryTimes", "time \(t) is outside the anchors [\(first), \(last)]")
         }
+        var laws: [[CommonEdgeLaw]?] = network.layers.map { _ in nil }
+        if case let .characterized(edges) = options.edges {
+            do throws(CharacterizedEdgesError) { try edges.check(against: network) } catch {
+                throw .invalidOption("edges characterized", error.description)
+            }
+            // A layer without fitted edges runs its family's own loop.
+            laws = network.layers.indices.map { l in
+                edges.layers[l].edges.contains { $0.status == .fitted } ? edges.laws(layer: l, network: network) : nil
+            }
+        }
         var kernels = [LayerKernel]()
         for (l, layer) in network.layers.enumerated() {
             do {
-                kernels.append(try LayerKernel(layer: layer, family: network.family, capacitance: options.capacitances?[l]))
+                kernels.append(try LayerKernel(layer: layer, family: network.family, capacitance: options.capacitances?[l],
+                                               laws: laws[l]))
             } catch {
                 if case let .invalidOption(o, p) = error { throw .invalidOption("\(o)[\(l)]", p) }
                 throw error

@@ -87,6 +87,6 @@ extension PDKCommand.Plot: WritesFiles {
 }
 
 extension MapCommand: WritesFiles {
-    /// The output folder (circuit.json, report.json, report.txt; their temporary files sit inside it).
+    /// The output folder (circuit.json, report.json, report.txt, characterized.json; their temporary files sit inside it).
     var outputFiles: [URL] { [URL(fileURLWithPath: output)] }
 }

@@ -18,7 +18,7 @@ struct KNMapCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self,
-            PDKCommand.self, MapCommand.self, EmitCommand.self, FlowCommand.self, VerifyCommand.self,
+            PDKCommand.self, MapCommand.self, CharacterizeCommand.self, EmitCommand.self, FlowCommand.self, VerifyCommand.self,
             MonteCarloCommand.self, RetrainCommand.self, BenchCommand.self,
         ]
     )

@@ -13,11 +13,14 @@ struct MapCommand: ParsableCommand {
 
         OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-2, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1), report.txt (the summary printed here) and, with fidelity edges, iv.svg (target against simulated I–V of the measured cells, worst first).
 
+        --characterize-edges all|N measures every cell (or N sampled cells) of the calibrated circuit in ngspice at up to --characterization-points operating points and fits each with the common form i_d = A_d·act(z) + c_d (entering des), i_s = A_s·act(z) + c_s (leaving src), z = w_s·vs + w_d·vd + b plus quadratic and cubic terms per input, into OUT/characterized.json (format kn-characterized-edges-1). `kn-map simulate MODEL --edges characterized --characterized OUT/characterized.json` then simulates what the transistor circuit computes. To characterize cells that were all calibrated, give --fidelity-edges the same count.
+
         Examples:
           kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130
           kn-map map twomoon.knm --pdk gf180mcu --fidelity-edges 100 -o twomoon-gf180
           kn-map map mnist.knm --pdk sky130 --samples 1 --fidelity-edges 0 -o mnist-sky130
           kn-map map twomoon.knm --pdk sky130 --alpha 0.03 --beta 100e-9 --cap 1e-12 --vcm 1.0 -o fixed
+          kn-map map twomoon.knm --pdk sky130 --fidelity-edges 600 --characterize-edges all -o twomoon-chip
         """
     )
 
@@ -48,12 +51,38 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Edges run through ngspice for the fidelity report (0: none).")
     var fidelityEdges: Int = 20
 
+    @Option(help: "Cells to characterize into OUT/characterized.json: all, or a number of sampled cells (default: none).")
+    var characterizeEdges: CellCount?
+
+    @Option(help: "Operating points measured per characterized cell.")
+    var characterizationPoints: Int = 40
+
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String
+
+    /// `all` or a positive count.
+    enum CellCount: ExpressibleByArgument, Equatable {
+        case all
+        case count(Int)
+
+        init?(argument: String) {
+            if argument == "all" { self = .all; return }
+            guard let n = Int(argument), n > 0 else { return nil }
+            self = .count(n)
+        }
+
+        var value: Int {
+            switch self {
+            case .all: return Int.max
+            case .count(let n): return n
+            }
+        }
+    }
 
     func validate() throws {
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if fidelityEdges < 0 { throw ValidationError("--fidelity-edges must be 0 or more") }
+        if characterizationPoints < 8 { throw ValidationError("--characterization-points must be at least 8 (the fit has up to 8 parameters)") }
         for (name, value) in [("--alpha", alpha), ("--beta", beta), ("--cap", cap)] {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a positive number") }
         }
@@ -70,12 +99,16 @@ struct MapCommand: ParsableCommand {
         var pipeline = MapPipeline(catalog: catalog, options: options)
         pipeline.fidelityEdges = fidelityEdges
         pipeline.seed = seed
+        pipeline.characterizeEdges = characterizeEdges?.value ?? 0
+        pipeline.characterizationPoints = characterizationPoints
         let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
-        let (circuit, report) = try pipeline.run(network: network, inputs: inputs)
+        let outcome = try pipeline.map(network: network, inputs: inputs)
+        let (circuit, report) = (outcome.circuit, outcome.report)
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(try MappedCircuitFile.encode(circuit), to: folder.appendingPathComponent("circuit.json"))
         try AtomicFile.write(try MappedCircuitFile.encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        try outcome.characterized?.write(to: folder.appendingPathComponent("characterized.json"))
         try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
         if let fidelity = report.fidelity, !fidelity.edges.isEmpty {
             let plot = FidelityPlot(edges: fidelity.edges, law: try Mapper.cellFamily(network.family).law,
@@ -83,5 +116,6 @@ struct MapCommand: ParsableCommand {
             try AtomicFile.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("iv.svg"))
         }
         print(report.summary)
+        if outcome.characterized != nil { print("  characterized laws: \(folder.appendingPathComponent("characterized.json").path)") }
     }
 }

@@ -17,11 +17,14 @@ struct SimulateCommand: ParsableCommand {
         the input); a row with k = output holds the projected read-out when the network has a projector.
         --trajectory adds rows with k = trajectory at the requested times.
 
+        --edges characterized simulates the mapped circuit instead of the trained network: every edge that `kn-map map --characterize-edges` measured follows the law fitted to its transistor cell (separate output gains and offsets for the current leaving src and the current entering des; weight, offset, input compression and knee errors), the others their family's law. Give the file with --characterized. All three methods support it.
+
         Examples:
           kn-map simulate twomoon.knm --inputs points.csv -o out.csv
           kn-map simulate twomoon.knm --samples 1000 --seed 3 --method dopri5 -o out.json
           kn-map simulate twomoon.knm --inputs z.npy --reverse --logp -o latent.csv
           kn-map simulate mnist.knm --inputs images.npy --method exact --rtol 1e-8 -o logits.csv
+          kn-map simulate twomoon.knm --inputs points.csv --edges characterized --characterized chip/characterized.json -o chip.csv
         """
     )
 
@@ -64,8 +67,18 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Node capacitance for every node (model units; default 1, as upstream).")
     var capacitance: Double?
 
+    @Option(help: "ideal (the network's edge laws) | characterized (the laws fitted to the mapped cells, see --characterized)")
+    var edges: EdgeModelName = .ideal
+
+    @Option(help: "The characterized.json that `kn-map map --characterize-edges` wrote (with --edges characterized).")
+    var characterized: String?
+
     @Option(name: .shortAndLong, help: "Output file, .csv or .json (default: CSV on standard output).")
     var output: String?
+
+    enum EdgeModelName: String, ExpressibleByArgument, CaseIterable {
+        case ideal, characterized
+    }
 
     enum MethodName: String, ExpressibleByArgument, CaseIterable {
         case exact, dopri5, stiff
@@ -84,6 +97,12 @@ struct SimulateCommand: ParsableCommand {
         if !(rtol > 0) || !(atol > 0) { throw ValidationError("--rtol and --atol must be positive") }
         if let capacitance, !(capacitance > 0 && capacitance.isFinite) {
             throw ValidationError("--capacitance must be a positive number")
+        }
+        if edges == .characterized && characterized == nil {
+            throw ValidationError("--edges characterized needs --characterized FILE (the characterized.json of kn-map map --characterize-edges)")
+        }
+        if edges == .ideal && characterized != nil {
+            throw ValidationError("--characterized goes with --edges characterized")
         }
         if let output, !["csv", "json"].contains(URL(fileURLWithPath: output).pathExtension.lowercased()) {
             throw ValidationError("--output must end in .csv or .json")
@@ -110,6 +129,14 @@ struct SimulateCommand: ParsableCommand {
         options.trajectoryTimes = trajectory
         if let capacitance {
             options.capacitances = network.layers.map { [Double](repeating: capacitance, count: $0.nodeCount) }
+        }
+        if let characterized {
+            let url = URL(fileURLWithPath: characterized)
+            let laws = try CharacterizedEdges.read(from: url)
+            try laws.check(against: network, file: url.path)
+            options.edges = .characterized(laws)
+            let counts = laws.counts
+            FileHandle.standardError.write(Data("edges: characterized, \(counts.fitted) fitted laws (\(counts.ideal) measured edges kept the ideal law; the rest follow \(network.family.upstreamName))\n".utf8))
         }
         let simulator = try Simulator(network: network, options: options)
         let results = try simulator.run(batch: table.samples)
