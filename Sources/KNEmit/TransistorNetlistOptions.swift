@@ -1,0 +1,49 @@
+import Foundation
+
+/// Simulator settings for a transistor-level netlist of a mapped circuit (``TransistorNetlistWriter``).
+///
+/// Times are in model time units (the netlist multiplies them by `tau`), voltages in volts, currents in
+/// amperes. The defaults were chosen on the reduced twomoon case (60 tanh2 cells on sky130), where halving
+/// `reltol` or `maxStep` moved the node values at the anchors by less than 1e-3 model units.
+public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
+    /// `.options reltol`.
+    public var reltol: Double
+    /// `.options vntol` in volts; `nil` means 1e-4 of the largest node scale `alpha` (1e-4 model units).
+    public var vntol: Double?
+    /// `.options abstol` in amperes; `nil` means 1e-6 of `beta`.
+    public var abstol: Double?
+    /// The largest time step, in model time units.
+    public var maxStep: Double
+    /// The width of every switch-drive ramp (layer enables, bank reset and join), in model time units. The layer
+    /// enables cross over symmetrically around each switching time `t_k·tau`.
+    public var switchRamp: Double
+    /// `.options method`.
+    public var method: IntegrationMethod
+    /// The rawfile encoding the control block writes.
+    public var rawfileEncoding: RawfileEncoding
+    /// A description of the source model for the header (a model file name, say).
+    public var source: String?
+
+    public init(reltol: Double = 1e-4, vntol: Double? = nil, abstol: Double? = nil, maxStep: Double = 5e-3,
+                switchRamp: Double = 1e-3, method: IntegrationMethod = .gear, rawfileEncoding: RawfileEncoding = .binary,
+                source: String? = nil) {
+        self.reltol = reltol
+        self.vntol = vntol
+        self.abstol = abstol
+        self.maxStep = maxStep
+        self.switchRamp = switchRamp
+        self.method = method
+        self.rawfileEncoding = rawfileEncoding
+        self.source = source
+    }
+
+    /// Checks that every setting is finite and positive.
+    func validate() throws(EmitError) {
+        for (name, v) in [("reltol", reltol), ("maxStep", maxStep), ("switchRamp", switchRamp)] {
+            guard v.isFinite, v > 0 else { throw .invalid("transistor options.\(name)", "must be finite and positive, got \(v)") }
+        }
+        for (name, v) in [("vntol", vntol), ("abstol", abstol)] {
+            if let v, !(v.isFinite && v > 0) { throw .invalid("transistor options.\(name)", "must be finite and positive, got \(v)") }
+        }
+    }
+}
