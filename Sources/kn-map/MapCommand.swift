@@ -61,10 +61,7 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
-        let xml = try ToolkitFolders.processDescription(pdk)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(pdk).gmid.json"))
-        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let catalog = try ProcessCatalog.load(pdk)
         var options = MapOptions(alpha: alpha, beta: beta, capacitance: cap, vcm: vcm)
         options.swing = nil
         var pipeline = MapPipeline(catalog: catalog, options: options)
