@@ -210,7 +210,7 @@ public enum TransistorNetlistWriter {
             }
             let vntol = options.vntol ?? s.alpha * 1e-4
             let abstol = options.abstol ?? s.beta * 1e-6
-            try out.line(".options reltol=\(f(options.reltol)) vntol=\(f(vntol)) abstol=\(f(abstol)) method=\(options.method.rawValue)")
+            try out.line(".options \(options.klu ? "klu " : "")reltol=\(f(options.reltol)) vntol=\(f(vntol)) abstol=\(f(abstol)) method=\(options.method.rawValue)")
             let tstop = schedule.anchorTimes.last!
             let tmax = min(options.maxStep * s.tau, tstop)
             try out.line(".control")
