@@ -34,6 +34,14 @@ extension VerifyCommand {
         let folder = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kn-verify-\(UUID().uuidString)")
         defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
+        if keep != nil, circuit == nil {
+            // The calibrated circuit took long to make: keep it for --circuit.
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try AtomicFile.write(try encoder.encode(mapped), to: folder.appendingPathComponent("circuit.json"))
+        }
         var options = TransistorNetlistOptions()
         options.source = URL(fileURLWithPath: model).lastPathComponent
         let result: TransistorVerification
@@ -49,7 +57,7 @@ extension VerifyCommand {
             throw ExitCode.failure
         }
         print(result.table())
-        if keep != nil { print("kept: \(folder.path) (netlists, logs, rawfiles)") }
+        if keep != nil { print("kept: \(folder.path) (netlists, logs, rawfiles\(circuit == nil ? ", the mapped circuit circuit.json" : ""))") }
         if !result.passed { throw ExitCode.failure }
     }
 
