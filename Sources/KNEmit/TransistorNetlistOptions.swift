@@ -21,7 +21,7 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     /// `.options method`.
     public var method: IntegrationMethod
     /// `.options klu`: the KLU sparse solver instead of ngspice's default SPARSE 1.3 (measured on 15 tanh2 cells:
-    /// the operating point and an AC sweep took 18 s with KLU, more than 40 s with SPARSE).
+    /// the operating point and an AC sweep took 18 s of CPU with KLU, 30 s with SPARSE).
     public var klu: Bool
     /// The rawfile encoding the control block writes.
     public var rawfileEncoding: RawfileEncoding
