@@ -2,6 +2,11 @@ import Foundation
 import KNMap
 import KNProcess
 
+extension MappedCircuit {
+    /// The shortest seconds per unit of model time over the layers (each layer may have its own beta).
+    var shortestTau: Double { layers.indices.map { scaling.tau(layer: $0) }.min() ?? scaling.tau }
+}
+
 /// A mapped circuit checked for what the transistor netlist needs, with its initial node voltages.
 struct TransistorCircuitPlan {
     let circuit: MappedCircuit
@@ -21,9 +26,6 @@ struct TransistorCircuitPlan {
 
     init(_ circuit: MappedCircuit, process: ProcessDescription, inputs: [Double]) throws(EmitError) {
         self.circuit = circuit
-        guard circuit.format == "kn-mapped-circuit-1" else {
-            throw .invalid("circuit.format", "is '\(circuit.format)', not kn-mapped-circuit-1; map the network again with this kn-map")
-        }
         guard circuit.process == process.name else {
             throw .invalid("circuit.process", "is \(circuit.process) but the process description is \(process.name); pass --pdk \(circuit.process)")
         }
@@ -96,6 +98,9 @@ struct TransistorCircuitPlan {
             "tau = \(s.tau) s per unit of model time",
             "V_CM = \(s.vcm) V (model ground, node 0, is the net vcm); cells accept V_CM +- \(s.swing) V",
         ]
+        if let betas = s.layerBeta {
+            lines.append("per-layer beta = \(betas) A/unit, tau = \(betas.indices.map { s.tau(layer: $0) }) s (layer windows follow them)")
+        }
         if s.nodeAlpha != nil {
             lines.append("per-node scales: node k during layer l is at V = V_CM + alpha(l, k)*v with alpha(l, k) = \(s.nodeAlpha!) V/unit (capacitor banks join at the layer starts)")
         }

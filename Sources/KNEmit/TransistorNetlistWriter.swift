@@ -209,10 +209,10 @@ public enum TransistorNetlistWriter {
                 try out.line(".ic " + ics[start..<min(start + 8, ics.count)].joined(separator: " "))
             }
             let vntol = options.vntol ?? s.alpha * 1e-4
-            let abstol = options.abstol ?? s.beta * 1e-6
+            let abstol = options.abstol ?? circuit.layers.indices.map { s.beta(layer: $0) }.reduce(s.beta, min) * 1e-6
             try out.line(".options \(options.klu ? "klu " : "")reltol=\(f(options.reltol)) vntol=\(f(vntol)) abstol=\(f(abstol)) method=\(options.method.rawValue)")
             let tstop = schedule.anchorTimes.last!
-            let tmax = min(options.maxStep * s.tau, tstop)
+            let tmax = min(options.maxStep * circuit.shortestTau, tstop)
             try out.line(".control")
             try out.line("set filetype=\(options.rawfileEncoding.rawValue)")
             for line in Ngspice.saveCommands((1...max(plan.nodeCount, 1)).prefix(plan.nodeCount).map { "v(n\($0))" }) { try out.line(line) }

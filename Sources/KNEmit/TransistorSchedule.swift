@@ -4,8 +4,8 @@ import KNMap
 /// The switch drive of a transistor netlist: when each layer's transmission gates conduct and when each
 /// capacitor bank is released from V_CM and joined to its node, as PWL corner lists in seconds and volts.
 ///
-/// - Layer k's enable `en<k>` is at vdd during `[t_k, t_{k+1})·tau` and at 0 otherwise, with ramps of width
-///   `r = switchRamp·tau` centred on the switching times (a corner lies exactly on each, so the simulator
+/// - Layer k's enable `en<k>` is at vdd during the layer's window (``KNMap/MappedLayer``) and at 0 otherwise,
+///   with ramps of width `r = switchRamp·tau` (the shortest tau of any layer) centred on the switching times (a corner lies exactly on each, so the simulator
 ///   stores a point at every anchor). Layer 0 is on from t = 0; the last layer stays on at the end.
 ///   `enb<k>` is its complement.
 /// - A bank that joins its node at layer k is held at V_CM by its reset gate (`rs<k>`) until `t_k − 2r`, floats
@@ -26,10 +26,10 @@ public struct TransistorSchedule: Sendable, Hashable {
         for k in 1..<times.count where !(times[k] > times[k - 1]) {
             throw .invalid("circuit.layers[\(k - 1)]", "ends at \(times[k]) s, not after its start \(times[k - 1]) s; re-map the network")
         }
-        let ramp = switchRamp * circuit.scaling.tau
+        let ramp = switchRamp * circuit.shortestTau
         let shortest = zip(times.dropFirst(), times).map { $0 - $1 }.min() ?? .infinity
         guard 4 * ramp < shortest else {
-            throw .invalid("transistor options.switchRamp", "\(switchRamp) model time units is not below a quarter of the shortest layer span (\(shortest / circuit.scaling.tau)); make it smaller")
+            throw .invalid("transistor options.switchRamp", "\(switchRamp) model time units is not below a quarter of the shortest layer span (\(shortest / circuit.shortestTau)); make it smaller")
         }
         self.anchorTimes = times.map { $0 - first.startSeconds }
         self.ramp = ramp

@@ -134,10 +134,12 @@ public enum TransistorVerifier {
                 }
             }
         }
-        let anchors = network.anchors.map { ($0 - network.anchors[0]) * circuit.scaling.tau }
+        // Layer l lasts its span times its own tau.
+        var anchors = [circuit.layers[0].startSeconds]
+        for l in network.layers.indices { anchors.append(anchors[l] + (network.anchors[l + 1] - network.anchors[l]) * circuit.scaling.tau(layer: l)) }
         let times = [circuit.layers[0].startSeconds] + circuit.layers.map(\.endSeconds)
         for (k, (a, b)) in zip(anchors, times).enumerated() where abs(a - b) > 1e-9 * max(abs(anchors.last ?? 1), 1e-300) {
-            throw .invalid("circuit.layers", "anchor \(k) is at \(b) s but the model's t_end gives \(a) s at tau = \(circuit.scaling.tau) s; \(fix)")
+            throw .invalid("circuit.layers", "anchor \(k) is at \(b) s but the model's t_end gives \(a) s with each layer's tau; \(fix)")
         }
     }
 }

@@ -76,7 +76,7 @@ struct MapCommand: ParsableCommand {
         try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
         if let fidelity = report.fidelity, !fidelity.edges.isEmpty {
             let plot = FidelityPlot(edges: fidelity.edges, law: try Mapper.cellFamily(network.family).law,
-                                    title: "\(network.family.upstreamName) on \(process.name): cell I–V after calibration, worst edges first")
+                                    title: "\(network.family.upstreamName) on \(catalog.process.name): cell I–V after calibration, worst edges first")
             try AtomicFile.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("iv.svg"))
         }
         print(report.summary)

@@ -37,10 +37,7 @@ extension VerifyCommand {
         if keep != nil, circuit == nil {
             // The calibrated circuit took long to make: keep it for --circuit.
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try AtomicFile.write(try encoder.encode(mapped), to: folder.appendingPathComponent("circuit.json"))
+            try AtomicFile.write(try MappedCircuitFile.encode(mapped), to: folder.appendingPathComponent("circuit.json"))
         }
         var options = TransistorNetlistOptions()
         options.source = URL(fileURLWithPath: model).lastPathComponent
@@ -63,23 +60,8 @@ extension VerifyCommand {
 
     /// Reads a `circuit.json` written by `kn-map map`.
     static func readCircuit(_ path: String) throws -> MappedCircuit {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ValidationError("\(path): cannot read the mapped circuit: \(error.localizedDescription); write it with `kn-map map MODEL --pdk NAME -o DIR` (DIR/circuit.json)")
-        }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try decoder.decode(MappedCircuit.self, from: data) } catch {
-            throw ValidationError("\(path): not a mapped circuit (format kn-mapped-circuit-1): \(Self.describe(error)); write it with `kn-map map`")
-        }
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error as? DecodingError {
-        case let .dataCorrupted(c)?: return "\(c.debugDescription) at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        case let .keyNotFound(key, c)?: return "missing \(key.stringValue) at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        case let .typeMismatch(_, c)?, let .valueNotFound(_, c)?: return "\(c.debugDescription) at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
-        default: return "\(error)"
+        do { return try MappedCircuitFile.read(from: URL(fileURLWithPath: path)) } catch let error as MapError {
+            throw ValidationError(error.description)
         }
     }
 }
