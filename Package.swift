@@ -50,7 +50,7 @@ let package = Package(
         // map: edges → sized transistor cells.
         .target(name: "KNMap", dependencies: ["KNModel", "KNProcess", "KNSimulate"]),
         // emit: Verilog-A and SPICE writers, simulator flows and rawfiles.
-        .target(name: "KNEmit", dependencies: ["KNModel", "KNSimulate"], resources: []),
+        .target(name: "KNEmit", dependencies: ["KNModel", "KNSimulate", "KNProcess", "KNMap"], resources: []),
         // vary: mismatch, noise and Monte Carlo.
         .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate", "KNProcess"]),
 
@@ -65,9 +65,9 @@ let package = Package(
         .testTarget(name: "KNImportTests", dependencies: ["KNTestSupport", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
-        .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel"]),
+        .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel", "KNMap", "KNProcess"]),
         .testTarget(name: "KNMapTests", dependencies: ["KNTestSupport", "KNMap", "KNImport", "KNSimulate", "KNModel", "KNProcess"]),
         .testTarget(name: "KNVaryTests", dependencies: ["KNTestSupport", "KNVary", "KNImport", "KNSimulate", "KNModel"]),
-        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit"]),
+        .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit", "KNMap"]),
     ]
 )

@@ -84,6 +84,9 @@ public enum CircuitVerifier {
                               samplesPerNetlist: Int = 1, processes: Int? = nil) throws -> CircuitVerification {
         guard !inputs.isEmpty else { throw EmitError.invalid("inputs", "holds no sample; give at least one input") }
         guard tolerance.isFinite, tolerance > 0 else { throw EmitError.invalid("tolerance", "must be finite and positive, got \(tolerance)") }
+        if flow == .ngspiceTransistor || runner?.flow == .ngspiceTransistor {
+            throw EmitError.invalid("flow ngspice-transistor", TransistorVerifier.behavioralRefusal)
+        }
         var plans: [CircuitPlan] = []
         for (j, x) in inputs.enumerated() {
             do { plans.append(try CircuitPlan(network: network, scaling: scaling, inputs: x)) } catch {

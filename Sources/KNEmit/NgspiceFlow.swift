@@ -66,6 +66,8 @@ extension NgspiceFlow {
         case .xyce:
             _ = try runner.run(netlist)  // throws the flow's explanation
             throw FlowError.simulatorMissing(name: runner.flow.rawValue, searched: [], fix: "use ngspice39-bsource or ngspice46-osdi")
+        case .ngspiceTransistor:
+            throw EmitError.invalid("flow ngspice-transistor", TransistorVerifier.behavioralRefusal)
         }
         let written: NgspiceNetlist
         if runner.flow == .vacask {

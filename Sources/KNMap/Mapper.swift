@@ -277,8 +277,11 @@ public struct Mapper: Sendable {
                     fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2) F"))
                 side = option.minSideUm
             }
-            let snapped = max((side / 0.005).rounded() * 0.005, option.minSideUm)
-            return (snapped, units, Double(units) * snapped * snapped * option.densityFPerUm2)
+            // The unit's side from its share of the capacitance, fringe included (the area estimate above only
+            // picks the number of units).
+            let fitted = side < option.minSideUm ? side : option.side(capacitance: farads / Double(units))
+            let snapped = max((fitted / 0.005).rounded() * 0.005, option.minSideUm)
+            return (snapped, units, Double(units) * option.capacitance(sideUm: snapped))
         }
         let product = scaling.capacitance * scaling.alpha
         guard var table = scaling.nodeAlpha else {

@@ -19,9 +19,21 @@ public struct SpiceCellWriter: Sendable {
     /// The subcircuit's port order: the cell ports, then the global ones.
     public var portOrder: [String] { kind.cellPorts + kind.globalPorts }
 
+    /// The subcircuit parameter that carries bias slot `slot`'s current when biases are parameters: `b_<name>`.
+    public func biasParameter(_ slot: Int) -> String { "b_" + kind.biases[slot].name }
+
     /// `.subckt name ports…` … `.ends`.
-    public func subcircuit(name: String, cell: Cell) throws -> [String] {
-        var lines = [".subckt \(name) \(portOrder.joined(separator: " "))"]
+    ///
+    /// With `biasParameters`, every nonzero bias reference reads its current from the subcircuit parameter
+    /// ``biasParameter(_:)`` (declared with the cell's value as default), so cells that differ only in their
+    /// bias currents share one subcircuit and each instance passes its own currents.
+    public func subcircuit(name: String, cell: Cell, biasParameters: Bool = false) throws -> [String] {
+        let used = kind.biases.indices.filter { cell.bias[$0] > 0 }
+        var header = ".subckt \(name) \(portOrder.joined(separator: " "))"
+        if biasParameters, !used.isEmpty {
+            header += " params: " + used.map { "\(biasParameter($0))=\(String(format: "%.9g", cell.bias[$0]))" }.joined(separator: " ")
+        }
+        var lines = [header]
         let fingerWidth = kind.slots.first?.fingerWidthUm ?? 1
         for (i, slot) in kind.slots.enumerated() where cell.fingers[i] > 0 {
             let device = try process.device(polarity: slot.polarity)
@@ -39,7 +51,7 @@ public struct SpiceCellWriter: Sendable {
             }
         }
         for (b, slot) in kind.biases.enumerated() where cell.bias[b] > 0 {
-            let value = String(format: "%.9g", cell.bias[b])
+            let value = biasParameters ? "{\(biasParameter(b))}" : String(format: "%.9g", cell.bias[b])
             switch slot.direction {
             case .fromVDD: lines.append("I\(slot.name) vdd \(slot.net) dc \(value)")
             case .toVSS: lines.append("I\(slot.name) \(slot.net) vss dc \(value)")

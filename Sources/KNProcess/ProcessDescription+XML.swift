@@ -163,7 +163,10 @@ private struct ProcessDescriptionReader {
         return CapacitorOption(
             id: try string(element, "id"), kind: kind, model: try string(element, "model"),
             terminals: try string(element, "terminals").split(separator: " ").map(String.init),
-            densityFPerUm2: try double(element, "densityFPerUm2"), minSideUm: minSide, maxSideUm: maxSide,
+            densityFPerUm2: try double(element, "densityFPerUm2"),
+            perimeterFPerUm: try element.attribute("perimeterFPerUm").map { _ in try double(element, "perimeterFPerUm") } ?? 0,
+            sideBiasUm: try element.attribute("sideBiasUm").map { _ in try double(element, "sideBiasUm") } ?? 0,
+            minSideUm: minSide, maxSideUm: maxSide,
             maxVoltage: try double(element, "maxVoltage"), files: try element.children("file").map(modelFile))
     }
 

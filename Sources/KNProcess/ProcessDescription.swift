@@ -263,9 +263,25 @@ public struct CapacitorOption: Sendable, Hashable {
     public var terminals: [String]
     /// Capacitance per area, F/µm².
     public var densityFPerUm2: Double
+    /// Fringe capacitance per µm of perimeter, F/µm (0: not given).
+    public var perimeterFPerUm: Double = 0
+    /// Effective minus drawn side, µm (0: not given).
+    public var sideBiasUm: Double = 0
     public var minSideUm: Double
     public var maxSideUm: Double
     public var maxVoltage: Double
     /// Model files in addition to the corner's.
     public var files: [ModelFile]
+
+    /// The capacitance of one square unit of drawn side `sideUm`: area and perimeter of the effective side.
+    public func capacitance(sideUm: Double) -> Double {
+        let side = sideUm + sideBiasUm
+        return densityFPerUm2 * side * side + perimeterFPerUm * 4 * side
+    }
+
+    /// The drawn side of a square unit of capacitance `farads` (inverse of ``capacitance(sideUm:)``).
+    public func side(capacitance farads: Double) -> Double {
+        let p = 4 * perimeterFPerUm, d = densityFPerUm2
+        return (-p + (p * p + 4 * d * farads).squareRoot()) / (2 * d) - sideBiasUm
+    }
 }

@@ -24,6 +24,10 @@ struct FlowRunCommand: ParsableCommand {
           vacask             `--format vacask` netlist (.sim) in VACASK; the
                              .va is compiled first, as for ngspice46-osdi
           xyce               Xyce is not available here: says so, exits 3
+          ngspice-transistor a transistor-level netlist of a mapped circuit
+                             (written by `kn-map verify --flow
+                             ngspice-transistor --keep DIR`) in ngspice with
+                             the foundry-model .spiceinit (hsa, nomodcheck)
 
         The run happens in the netlist's folder (a .spiceinit with `set num_threads=1`
         is written there); the log goes to NETLIST.log and the netlist's control block
@@ -37,7 +41,7 @@ struct FlowRunCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce")
+    @Argument(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce | ngspice-transistor")
     var flow: SimulatorFlow
 
     @Argument(help: "The netlist to run.")

@@ -90,10 +90,7 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
-        let xml = try ToolkitFolders.processDescription(pdk)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(pdk).gmid.json"))
-        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let catalog = try ProcessCatalog.load(pdk)
         var options = MapOptions(alpha: alpha, beta: beta, capacitance: cap, vcm: vcm)
         options.swing = nil
         var pipeline = MapPipeline(catalog: catalog, options: options)
@@ -112,7 +109,7 @@ struct MapCommand: ParsableCommand {
         try AtomicFile.write(Data((report.summary + "\n").utf8), to: folder.appendingPathComponent("report.txt"))
         if let fidelity = report.fidelity, !fidelity.edges.isEmpty {
             let plot = FidelityPlot(edges: fidelity.edges, law: try Mapper.cellFamily(network.family).law,
-                                    title: "\(network.family.upstreamName) on \(process.name): cell I–V after calibration, worst edges first")
+                                    title: "\(network.family.upstreamName) on \(catalog.process.name): cell I–V after calibration, worst edges first")
             try AtomicFile.write(Data(plot.svg().utf8), to: folder.appendingPathComponent("iv.svg"))
         }
         print(report.summary)

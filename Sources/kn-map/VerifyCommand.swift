@@ -18,28 +18,48 @@ struct VerifyCommand: ParsableCommand {
         with status 1 when a difference exceeds --tolerance, 3 when the flow's
         simulator is not installed (xyce always).
 
+        --flow ngspice-transistor simulates the mapped circuit instead: every cell
+        with its sized foundry transistors, MIM node capacitors, transmission-gate
+        layer switches, and ideal supplies, references and bias currents only. The
+        circuit is --circuit (a circuit.json written by `kn-map map`), or MODEL
+        mapped onto --pdk here with every cell calibrated in ngspice (slow: about
+        a minute per 60 cells). One netlist per sample runs in ngspice (--processes
+        at a time, --timeout each, default 7200 s); node voltages at the anchors map
+        to model units with the scale of the layer that just ended. Prints the RMS
+        and the largest |difference| per sample and anchor and exits 1 when an RMS
+        exceeds --tolerance (default 0.05 for this flow). --alpha/--beta/--cap/--vcm
+        do not apply: the scaling is the mapped circuit's.
+
         Examples:
           kn-map verify tm.knm --flow ngspice39-bsource --inputs x.csv
           kn-map verify tm.knm --flow ngspice46-osdi --inputs x.csv --keep run/
           kn-map verify tm.knm --flow vacask --inputs x.json --tolerance 1e-5
           kn-map verify net.knm --flow ngspice46-osdi --inputs x.json --alpha 0.05
+          kn-map verify tm.knm --flow ngspice-transistor --pdk sky130 --inputs x.json
+          kn-map verify tm.knm --flow ngspice-transistor --circuit tm-sky130/circuit.json --inputs x.json --processes 1 --keep run/
         """
     )
 
     @Argument(help: "A model file written by `kn-map import`.")
     var model: String
 
-    @Option(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce")
+    @Option(help: "ngspice39-bsource | ngspice46-osdi | vacask | xyce | ngspice-transistor")
     var flow: SimulatorFlow
 
     @Option(help: "Inputs in model units: .csv (a sample per line), .npy or .json.")
     var inputs: String
 
-    @Option(help: "The largest allowed |difference| in model units.")
-    var tolerance: Double = 1e-4
+    @Option(help: "The largest allowed |difference| in model units (default 1e-4); for ngspice-transistor the largest allowed RMS difference at an anchor (default 0.05).")
+    var tolerance: Double?
 
-    @Option(help: "Seconds before the simulator is stopped.")
-    var timeout: Double = 600
+    @Option(help: "Seconds before a simulator run is stopped (default 600; 7200 for ngspice-transistor).")
+    var timeout: Double?
+
+    @Option(help: "ngspice-transistor: the process to map onto (sky130, gf180mcu); with --circuit it must be the circuit's.")
+    var pdk: String?
+
+    @Option(help: "ngspice-transistor: a circuit.json written by `kn-map map` for MODEL (default: map MODEL here, calibrating every cell).")
+    var circuit: String?
 
     @OptionGroup var scaling: ScalingOptions
 
@@ -55,14 +75,27 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Samples per netlist, as separate copies of the circuit (default 1).")
     var samplesPerNetlist: Int = 1
 
+    var toleranceValue: Double { tolerance ?? (flow == .ngspiceTransistor ? 0.05 : 1e-4) }
+    var timeoutValue: Double { timeout ?? (flow == .ngspiceTransistor ? 7200 : 600) }
+
     func validate() throws {
-        guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number of model units") }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let tolerance { guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number of model units") } }
+        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+        if flow == .ngspiceTransistor {
+            guard pdk != nil || circuit != nil else {
+                throw ValidationError("--flow ngspice-transistor needs --pdk NAME (to map MODEL) or --circuit FILE (a circuit.json from `kn-map map`)")
+            }
+            if samplesPerNetlist != 1 { throw ValidationError("--samples-per-netlist does not apply to ngspice-transistor (one netlist per sample)") }
+        } else if pdk != nil || circuit != nil {
+            throw ValidationError("--pdk and --circuit apply to --flow ngspice-transistor only")
+        }
         if let processes, processes < 1 { throw ValidationError("--processes must be at least 1") }
         if samplesPerNetlist < 1 { throw ValidationError("--samples-per-netlist must be at least 1") }
     }
 
     func run() throws {
+        if flow == .ngspiceTransistor { return try runTransistor() }
+        let tolerance = toleranceValue, timeout = timeoutValue
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
         let samples = try readInputs(inputs)
         let folder = keep.map { URL(fileURLWithPath: $0) }

@@ -1,0 +1,50 @@
+import Foundation
+import KNMap
+import KNProcess
+
+/// The cell subcircuits of a transistor netlist: cells of one kind whose device slots have the same fingers
+/// and series units, and the same set of nonzero bias slots, share one subcircuit; the bias currents are
+/// subcircuit parameters that each instance sets.
+struct TransistorSubcircuits {
+    private struct Key: Hashable {
+        var kind: String
+        var fingers: [Int]
+        var series: [Int]
+        var biases: [Bool]
+    }
+
+    private var names: [Key: String] = [:]
+    private var writers: [String: SpiceCellWriter] = [:]
+    /// The `.subckt … .ends` lines, in order of first use.
+    private(set) var definitions: [[String]] = []
+
+    var count: Int { definitions.count }
+
+    init(_ circuit: MappedCircuit, process: ProcessDescription) throws {
+        for kind in circuit.cellKinds { writers[kind.name] = SpiceCellWriter(process: process, kind: kind) }
+        for layer in circuit.layers {
+            guard let writer = writers[layer.cells.kind] else {
+                throw EmitError.invalid("circuit.layers[\(layer.index)].cells.kind", "is \(layer.cells.kind), which circuit.cellKinds does not describe; re-map the network")
+            }
+            for c in 0..<layer.cells.count {
+                let cell = layer.cells.cell(c)
+                let key = Self.key(cell, kind: writer.kind)
+                guard names[key] == nil else { continue }
+                let name = "kn_\(writer.kind.name)_\(definitions.count)"
+                names[key] = name
+                definitions.append(try writer.subcircuit(name: name, cell: cell, biasParameters: true))
+            }
+        }
+    }
+
+    /// The subcircuit name of `cell` and the writer that names its bias parameters.
+    func subcircuit(of cell: Cell, kind: CellKind) -> (String, SpiceCellWriter) {
+        (names[Self.key(cell, kind: kind)]!, writers[kind.name]!)
+    }
+
+    private static func key(_ cell: Cell, kind: CellKind) -> Key {
+        // Series units matter only where fingers are present and the slot is a resistor stack.
+        let series = kind.slots.indices.map { cell.fingers[$0] > 0 && kind.slots[$0].role == .resistor ? max(1, cell.series[$0]) : 1 }
+        return Key(kind: kind.name, fingers: cell.fingers, series: series, biases: cell.bias.map { $0 > 0 })
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import KNMap
+
+/// One input sample simulated at transistor level and compared with the model.
+public struct TransistorSampleResult: Sendable {
+    /// The index of the sample in the inputs.
+    public let sample: Int
+    /// The netlist that ran.
+    public let netlist: TransistorNetlist
+    /// The simulator run (log, wall time).
+    public let run: SimulatorRun
+    /// Model values `[anchor][node − 1]` read from the circuit.
+    public let measured: [[Double]]
+    /// Model values `[anchor][node − 1]` of `Simulator` `.exact` (the compared nodes).
+    public let expected: [[Double]]
+
+    /// RMS over the nodes of (circuit − model) at each anchor, model units.
+    public var rmsPerAnchor: [Double] {
+        expected.indices.map { k in
+            let d = differences(anchor: k)
+            return d.isEmpty ? 0 : (d.reduce(0) { $0 + $1 * $1 } / Double(d.count)).squareRoot()
+        }
+    }
+
+    /// Largest |circuit − model| over the nodes at each anchor, model units (NaN counts as infinite).
+    public var maxPerAnchor: [Double] {
+        expected.indices.map { k in differences(anchor: k).reduce(0) { $1.isNaN ? .infinity : max($0, abs($1)) } }
+    }
+
+    /// Circuit minus model at anchor k, node by node.
+    public func differences(anchor k: Int) -> [Double] {
+        expected[k].indices.map { measured[k][$0] - expected[k][$0] }
+    }
+}
+
+/// A mapped circuit simulated at transistor level (flow `ngspice-transistor`) against the model.
+public struct TransistorVerification: Sendable {
+    /// The process, corner and scaling of the circuit.
+    public let process: String
+    public let corner: String
+    public let scaling: Scaling
+    /// One result per input sample, in input order.
+    public let samples: [TransistorSampleResult]
+    /// The largest allowed RMS difference at any anchor, model units.
+    public let tolerance: Double
+    /// Wall-clock seconds of all simulator runs together, and of the model simulation.
+    public let simulatorSeconds: Double
+    public let modelSeconds: Double
+
+    /// Whether every sample's RMS difference is within the tolerance at every anchor.
+    public var passed: Bool { worstRMS <= tolerance }
+
+    /// The largest RMS difference over samples and anchors (NaN counts as infinite).
+    public var worstRMS: Double {
+        samples.flatMap(\.rmsPerAnchor).reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+    }
+
+    /// The largest |difference| over samples, anchors and nodes.
+    public var worstMax: Double { samples.flatMap(\.maxPerAnchor).reduce(0) { max($0, $1) } }
+
+    /// The summary `kn-map verify --flow ngspice-transistor` prints: the circuit and scaling, then per sample the
+    /// simulator time and the RMS and largest |difference| at every anchor, then the verdict.
+    public func table() -> String {
+        let s = scaling
+        let stats = samples.first?.netlist.statistics
+        var lines = [
+            "flow ngspice-transistor: \(process) \(corner), \(samples.count) sample\(samples.count == 1 ? "" : "s"), \(String(format: "%.1f", simulatorSeconds)) s wall for the simulator runs; model .exact \(String(format: "%.2f", modelSeconds)) s",
+            "scaling: alpha = \(s.alpha) V/unit, beta = \(s.beta) A/unit, C = \(s.capacitance) F, V_CM = \(s.vcm) V, vdd = \(s.vdd) V, tau = C*alpha/beta = \(s.tau) s"
+                + (s.nodeAlpha == nil ? "" : " (per-node alpha)"),
+        ]
+        if let stats {
+            lines.append("circuit: \(stats.cells) cells (\(stats.cellSubcircuits) distinct subcircuits), \(stats.mosfets) MOSFETs, \(stats.transmissionGates) transmission gates, \(stats.capacitorUnits) capacitor units, \(stats.biasSources) bias references")
+        }
+        lines.append("differences in model units: circuit (V - V_CM)/alpha minus Simulator .exact; rms and max over the nodes")
+        let anchors = samples.first?.expected.count ?? 0
+        lines.append("sample  seconds " + (0..<anchors).map { String(format: "%21@", "anchor \($0) rms / max") }.joined(separator: " "))
+        for r in samples {
+            let rms = r.rmsPerAnchor, max = r.maxPerAnchor
+            lines.append(String(format: "%6d %8.1f ", r.sample, r.run.seconds)
+                         + (0..<anchors).map { String(format: "%10.3e %10.3e", rms[$0], max[$0]) }.joined(separator: " "))
+        }
+        lines.append(String(format: "%@: worst rms %.3e model units (tolerance %.3e), worst |difference| %.3e", passed ? "PASS" : "FAIL", worstRMS, tolerance, worstMax))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import KNEmit
+import KNMap
+import KNModel
+import KNProcess
+import KNTestSupport
+import Testing
+
+/// The transistor-level flow on real ngspice and the installed sky130 models: a twomoon sub-network (20 edges of
+/// layer 0 over layer 0's span), mapped with every cell calibrated, simulated from two reference inputs and compared
+/// with the model integrated exactly.
+@Suite("Transistor-level verification on sky130", .serialized)
+struct TransistorFlowTests {
+    /// Edges of twomoon's layer 0 in the sub-network: every 15th, 20 of them, so that every node pair of the
+    /// fully connected layer (25 parallel edges each) is present; node 2 first appears after edge 50.
+    static let edges = 20
+    static let stride = 15
+    static var ngspice: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/ngspice") }
+
+    /// The node capacitors are what the mapper says: a sky130 MIM unit charged by 1 nA in ngspice has the
+    /// capacitance of ``CapacitorOption/capacitance(sideUm:)`` (area and fringe of the effective side).
+    @Test(.enabled(if: ngspice, "ngspice is not installed"))
+    func mimUnitsHaveTheMappedCapacitance() throws {
+        let (catalog, root) = try TransistorSupport.catalog("sky130")
+        let process = catalog.process
+        let option = try #require(process.capacitors.first)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kn-mim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var lines = ["* MIM unit capacitance"] + process.netlistPreamble(corner: process.defaultCorner, root: root)
+        lines += option.files.map { ".include \"\(process.absolutePath(of: $0, in: root))\"" }
+        let sides = [2.0, 7.195, 30.0]
+        for (k, side) in sides.enumerated() {
+            lines += ["I\(k) 0 a\(k) dc 1e-9", "XC\(k) a\(k) 0 \(option.model) w=\(side) l=\(side)"]
+        }
+        lines += [".ic " + sides.indices.map { "v(a\($0))=0" }.joined(separator: " "), ".control", "tran 1n 100n 0 1n uic",
+                  ] + sides.indices.map { "meas tran va\($0) find v(a\($0)) at=100n" } + ["quit 0", ".endc", ".end"]
+        let netlist = dir.appendingPathComponent("mim.cir")
+        try lines.joined(separator: "\n").write(to: netlist, atomically: true, encoding: .utf8)
+        let run = try NgspiceRunner(timeout: 300, spiceinit: TransistorVerifier.spiceinit).run(netlist)
+        for (k, side) in sides.enumerated() {
+            let line = try #require(run.logText.split(separator: "\n").first { $0.hasPrefix("va\(k) ") })
+            let volts = try #require(Double(line.split(separator: "=").last!.trimmingCharacters(in: .whitespaces)))
+            let measured = 1e-9 * 100e-9 / volts
+            #expect(abs(measured / option.capacitance(sideUm: side) - 1) < 0.005, "side \(side) µm: ngspice \(measured) F, formula \(option.capacitance(sideUm: side)) F")
+            #expect(abs(option.side(capacitance: option.capacitance(sideUm: side)) - side) < 1e-9)
+        }
+    }
+
+    /// Four edges on two nodes with a node capacitance (1 nF) far above what the cells hang on a node (about
+    /// 0.5 pF per cell): here the circuit must follow the model to within the cells' static accuracy, which
+    /// checks the netlist (switches, initial state, scales, read-back) independently of the mapper's choice of C.
+    @Test(.enabled(if: ngspice, "ngspice is not installed"))
+    func cellsOnLargeNodeCapacitorsFollowTheModel() throws {
+        let layer = Layer(generator: nil, edges: EdgeList(src: [1, 2, 0, 1], des: [2, 1, 1, 0]),
+                          parameters: ParameterMatrix(rows: 3, columns: 4, values: [0.9, -0.6, 0, 0.4,
+                                                                                     0.3, 0.8, 0.7, 0,
+                                                                                     0.2, -0.1, 0.5, 0.3]))
+        let network = Network(family: .shiftTanh2, layers: [layer], anchors: [0, 0.5], block: .plain, fill: .zeros)
+        let (catalog, root) = try TransistorSupport.catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog, options: MapOptions(capacitance: 1e-9))
+        pipeline.root = root
+        pipeline.fidelityEdges = network.edgeCount
+        let (circuit, report) = try pipeline.run(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
+        print(report.summary)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kn-transistor-\(UUID().uuidString)")
+        defer { if ProcessInfo.processInfo.environment["KN_KEEP_NGSPICE"] == nil { try? FileManager.default.removeItem(at: folder) } }
+        let result = try TransistorVerifier.verify(circuit: circuit, network: network, process: catalog.process, root: root,
+                                                   inputs: [[0.8, -0.5]], folder: folder, tolerance: 0.05, processes: 1)
+        print(result.table())
+        let sample = try #require(result.samples.first)
+        #expect(sample.maxPerAnchor[0] < 1e-3)
+        // The model moves node 1 by 0.135 units (node 2 by 0.018): staying put would fail.
+        #expect(zip(sample.expected[1], sample.expected[0]).map { abs($0 - $1) }.max()! > 0.1)
+        #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
+    }
+
+    @Test(.enabled(if: ngspice, "ngspice is not installed"))
+    func twomoonSubNetworkFollowsTheModel() throws {
+        guard let network = try TransistorSupport.layer0Edges("twomoon", count: Self.edges, stride: Self.stride) else { print(SharedData.missingReason); return }
+        #expect(network.layers[0].nodeCount == 2 && network.edgeCount == Self.edges)
+        let (catalog, root) = try TransistorSupport.catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog)
+        pipeline.root = root
+        pipeline.fidelityEdges = network.edgeCount
+        let mapStart = Date()
+        let (circuit, report) = try pipeline.run(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
+        print(report.summary)
+        print(String(format: "map with calibration of all %d cells: %.1f s", network.edgeCount, Date().timeIntervalSince(mapStart)))
+        let inputs = Array(try TransistorSupport.referenceInputs("twomoon").prefix(2))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kn-transistor-\(UUID().uuidString)")
+        defer { if ProcessInfo.processInfo.environment["KN_KEEP_NGSPICE"] == nil { try? FileManager.default.removeItem(at: folder) } }
+        let process = catalog.process
+        let result = try TransistorVerifier.verify(circuit: circuit, network: network, process: process, root: root, inputs: inputs,
+                                                   folder: folder, tolerance: 0.05, processes: 2) { print($0) }
+        print(result.table())
+        #expect(result.samples.count == 2)
+        // Anchor 0 is the input held during the operating point.
+        for r in result.samples {
+            #expect(r.maxPerAnchor[0] < 1e-3, "anchor 0 of sample \(r.sample) is not the input: \(r.measured[0]) vs \(r.expected[0])")
+            #expect(r.measured.allSatisfy { $0.allSatisfy(\.isFinite) })
+        }
+        // Known issue: the mapper sizes the node capacitor (0.10 pF here) from kT/C alone, while every cell's wide
+        // weak-inversion input devices hang about 0.5 pF on its nodes (measured: 1.98 pF on node 1 with 3 cells,
+        // 7.75 pF with 15), so the circuit runs far slower than tau and the nodes barely move.
+        withKnownIssue("node capacitance of the cells' input devices is not in the mapped C") {
+            #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import KNImport
+import KNMap
+import KNModel
+import KNProcess
+import KNTestSupport
+
+/// Helpers of the transistor-flow tests: the process with its gm/ID table (installing the foundry models
+/// through `flows/pdk-install.sh` when they are missing, so tests fail rather than skip), and a sub-network of
+/// an upstream checkpoint.
+enum TransistorSupport {
+    static func catalog(_ name: String) throws -> (DeviceCatalog, PDKRoot) {
+        let pdk = SharedData.repositoryRoot.appendingPathComponent("pdk")
+        let process = try ProcessDescription.load(contentsOf: pdk.appendingPathComponent("\(name).xml"))
+        let root = PDKRoot.resolve()
+        if (try? process.verifyInstalled(in: root)) == nil {
+            try ModelInstaller(script: SharedData.repositoryRoot.appendingPathComponent("flows/pdk-install.sh"), root: root).install([name])
+        }
+        let table = try GmIDTable.read(from: pdk.appendingPathComponent("\(name).gmid.json"))
+        return (try DeviceCatalog(process: process, lookup: GmIDLookup(table: table)), root)
+    }
+
+    /// `count` edges of layer 0 of an upstream network, every `stride`-th from the first, as a one-layer network
+    /// over layer 0's span.
+    static func layer0Edges(_ experiment: String, count: Int, stride step: Int = 1) throws -> Network? {
+        guard let files = SharedData.upstream(experiment), FileManager.default.fileExists(atPath: files.checkpoint.path) else { return nil }
+        let full = try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
+        let layer = full.layers[0]
+        let picked = Array(stride(from: 0, to: layer.edgeCount, by: step).prefix(count))
+        let n = picked.count
+        let rows = layer.parameters.rows
+        var values = [Double](repeating: 0, count: rows * n)
+        for (k, e) in picked.enumerated() {
+            let column = Int(layer.edges.parameterIndex[e])
+            for r in 0..<rows { values[r * n + k] = layer.parameters[r, column] }
+        }
+        let edges = EdgeList(src: picked.map { layer.edges.src[$0] }, des: picked.map { layer.edges.des[$0] })
+        let reduced = Layer(generator: nil, edges: edges, parameters: ParameterMatrix(rows: rows, columns: n, values: values))
+        return Network(family: full.family, layers: [reduced], anchors: Array(full.anchors.prefix(2)), block: .plain,
+                       fill: full.fill, solver: full.solver, testBench: full.testBench)
+    }
+
+    /// The 16 fixed 2-D inputs of `shared/reference/<experiment>.json`.
+    static func referenceInputs(_ experiment: String) throws -> [[Double]] {
+        guard let reference = try SharedData.reference(experiment), let inputs = reference["inputs"] as? [[Double]] else { return [] }
+        return inputs
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import KNModel
+import KNTestSupport
+import Testing
+
+/// `kn-map verify --flow ngspice-transistor` on a four-edge network, against real ngspice and the sky130 models.
+@Suite(.serialized) struct VerifyTransistorCommandTests {
+    static var ngspice: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/ngspice") }
+
+    /// Two nodes, four ShiftTanh2 edges (one to model ground), one layer over [0, 0.5].
+    static func tinyModel() throws -> (dir: URL, model: String, inputs: String) {
+        let dir = try temporaryFolder()
+        let layer = Layer(generator: nil, edges: EdgeList(src: [1, 2, 0, 1], des: [2, 1, 1, 0]),
+                          parameters: ParameterMatrix(rows: 3, columns: 4, values: [0.9, -0.6, 0, 0.4,
+                                                                                     0.3, 0.8, 0.7, 0,
+                                                                                     0.2, -0.1, 0.5, 0.3]))
+        let network = Network(family: .shiftTanh2, layers: [layer], anchors: [0, 0.5], block: .plain, fill: .zeros)
+        let model = dir.appendingPathComponent("tiny.knm")
+        try ModelFile.write(network, to: model)
+        let inputs = dir.appendingPathComponent("inputs.csv")
+        try Data("0.8,-0.5\n".utf8).write(to: inputs)
+        return (dir, model.path, inputs.path)
+    }
+
+    @Test func theFlowIsListedAndNeedsAProcessOrACircuit() throws {
+        let help = try KNMapRun.run(["verify", "--help"])
+        #expect(help.stdout.contains("ngspice-transistor") && help.stdout.contains("--circuit") && help.stdout.contains("--pdk"))
+        let flow = try KNMapRun.run(["flow", "run", "--help"])
+        #expect(flow.stdout.contains("ngspice-transistor"))
+        let (dir, model, inputs) = try Self.tinyModel()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bare = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--inputs", inputs])
+        #expect(bare.status == 64)
+        #expect(bare.stderr.contains("--pdk NAME") && bare.stderr.contains("--circuit FILE"))
+        let misplaced = try KNMapRun.run(["verify", model, "--flow", "ngspice39-bsource", "--pdk", "sky130", "--inputs", inputs])
+        #expect(misplaced.status == 64)
+    }
+
+    /// A circuit mapped from another model is refused with the place and the fix.
+    @Test func aCircuitOfAnotherModelIsRefused() throws {
+        let (dir, model, inputs) = try Self.tinyModel()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (exampleDir, example, _) = try EmitCommandTests.exampleModel()
+        defer { try? FileManager.default.removeItem(at: exampleDir) }
+        let mapped = try KNMapRun.run(["map", example, "--pdk", "sky130", "--fidelity-edges", "0", "-o", exampleDir.appendingPathComponent("m").path])
+        #expect(mapped.status == 0, "\(mapped.stderr)")
+        let run = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--inputs", inputs,
+                                    "--circuit", exampleDir.appendingPathComponent("m/circuit.json").path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("circuit.layers") && run.stderr.contains("kn-map map"), "\(run.stderr)")
+    }
+
+    /// Maps the model (every cell calibrated), runs the netlist, prints the table; the exit status follows
+    /// the tolerance; --keep leaves the netlist, log and rawfile.
+    @Test(.enabled(if: ngspice, "ngspice is not installed"))
+    func mapsSimulatesAndJudgesByTheTolerance() throws {
+        let (dir, model, inputs) = try Self.tinyModel()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keep = dir.appendingPathComponent("run")
+        let loose = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--pdk", "sky130", "--inputs", inputs,
+                                      "--tolerance", "1e6", "--keep", keep.path])
+        #expect(loose.status == 0, "\(loose.stdout)\n\(loose.stderr)")
+        for needle in ["flow ngspice-transistor: sky130 tt", "every one of 4 cells calibrated", "alpha = ", "tau = C*alpha/beta",
+                       "anchor 1 rms / max", "PASS: worst rms"] {
+            #expect(loose.stdout.contains(needle), "verify output lacks \(needle):\n\(loose.stdout)")
+        }
+        for file in ["transistor-0.cir", "transistor-0.raw", "transistor-0.cir.log", "circuit.json"] {
+            #expect(FileManager.default.fileExists(atPath: keep.appendingPathComponent(file).path), "--keep lacks \(file)")
+        }
+        // The kept netlist runs again through `kn-map flow run ngspice-transistor`.
+        let again = try KNMapRun.run(["flow", "run", "ngspice-transistor", keep.appendingPathComponent("transistor-0.cir").path])
+        #expect(again.status == 0, "\(again.stderr)")
+        // The kept circuit is used as it is (no mapping), and a tolerance below the difference fails.
+        let strict = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", keep.appendingPathComponent("circuit.json").path,
+                                       "--inputs", inputs, "--tolerance", "1e-12"])
+        #expect(strict.status == 1, "\(strict.stdout)\n\(strict.stderr)")
+        #expect(strict.stdout.contains("FAIL: worst rms") && !strict.stdout.contains("calibrated"))
+        // The same numbers as the first run: the circuit and the simulation are deterministic.
+        let rows = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("     0 ") }.map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") } }
+        #expect(rows(strict.stdout) == rows(loose.stdout) && !rows(loose.stdout).isEmpty)
+    }
+}
