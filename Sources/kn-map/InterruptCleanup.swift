@@ -51,10 +51,44 @@ final class InterruptCleanup: @unchecked Sendable {
                 removed += AtomicFile.removeTemporaryFiles(inFolder: url)
             }
         }
+        let stopped = Self.terminateDescendants()
         let name = number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
-        let detail = removed.isEmpty ? "" : "; removed the unfinished \(removed.joined(separator: ", "))"
+        var detail = removed.isEmpty ? "" : "; removed the unfinished \(removed.joined(separator: ", "))"
+        if !stopped.isEmpty { detail += "; stopped \(stopped.count) simulator process\(stopped.count == 1 ? "" : "es") (\(stopped.map(String.init).joined(separator: ", ")))" }
         FileHandle.standardError.write(Data("kn-map: stopped by \(name)\(detail)\n".utf8))
         _exit(128 + number)
+    }
+
+    /// Sends SIGTERM to every process this one started, directly or through wrappers (`timeout`, `stdbuf`,
+    /// ngspice), found through the parent links in /proc; a simulator must not outlive the run that started it.
+    /// Returns their process IDs (empty where /proc is not available).
+    static func terminateDescendants() -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [Int32: [Int32]] = [:]
+        for entry in entries {
+            guard let pid = Int32(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after the command name: state, ppid, ...
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(pid) }
+        }
+        var found: [Int32] = [], queue = children[getpid()] ?? []
+        while let pid = queue.popLast() {
+            found.append(pid)
+            queue += children[pid] ?? []
+        }
+        for pid in found { kill(pid, SIGTERM) }
+        // ngspice may finish its current point first or catch SIGTERM: after a grace second, SIGKILL what is left.
+        for _ in 0..<20 where found.contains(where: { kill($0, 0) == 0 && !isZombie($0) }) { usleep(50_000) }
+        for pid in found where kill(pid, 0) == 0 && !isZombie(pid) { kill(pid, SIGKILL) }
+        return found
+    }
+
+    /// Whether a process has exited and waits for its parent (state Z in /proc/<pid>/stat).
+    private static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].hasPrefix(" Z")
     }
 }
 
