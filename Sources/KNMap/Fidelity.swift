@@ -51,19 +51,14 @@ public struct FidelitySummary: Codable, Sendable {
     public var worstEdge: String
 
     public init(_ results: [EdgeFidelity]) {
-        let scored = results.compactMap { r in r.nrmse.map { ($0, "layer \(r.layer) edge \(r.edge)") } }.sorted { $0.0 < $1.0 }
+        let scored = results.compactMap { r in r.nrmse.map { ($0, "layer \(r.layer) edge \(r.edge)") } }
         edges = results.count
         inactive = results.count - scored.count
-        func quantile(_ q: Double) -> Double {
-            guard !scored.isEmpty else { return .nan }
-            let position = q * Double(scored.count - 1)
-            let lower = Int(position.rounded(.down)), upper = min(lower + 1, scored.count - 1)
-            return scored[lower].0 + (position - Double(lower)) * (scored[upper].0 - scored[lower].0)
-        }
-        median = quantile(0.5)
-        p95 = quantile(0.95)
-        worst = scored.last?.0 ?? .nan
-        worstEdge = scored.last?.1 ?? "-"
+        let q = CharacterizationSummary.Quantiles(scored)
+        median = q.median
+        p95 = q.p95
+        worst = q.worst
+        worstEdge = q.worstEdge
     }
 }
 
