@@ -46,7 +46,7 @@ if ! instrumented; then
     instrumented || { echo "fuzz.sh: the modules in $bin are not instrumented for libFuzzer" >&2; exit 1; }
 fi
 objects=()
-for module in KNModel KNImport KNSimulate KNEmit KNProcess Yams CYaml ZIPFoundation; do
+for module in KNModel KNImport KNSimulate KNMap KNEmit KNProcess Yams CYaml ZIPFoundation; do
     while IFS= read -r o; do objects+=("$o"); done < <(find "$bin/$module.build" -name "*.o")
 done
 flags=(-O -parse-as-library -sanitize=fuzzer,address -I "$bin/Modules" -I "$bin")
