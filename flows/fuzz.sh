@@ -5,7 +5,7 @@
 #   bash flows/fuzz.sh checkpoint 1800      # one harness for 30 minutes
 #   bash flows/fuzz.sh all 25               # what CI runs
 #
-# The library modules are built by SwiftPM with --sanitize=fuzzer --sanitize=address in .build-fuzz (never in
+# The library modules are built by SwiftPM with -sanitize=fuzzer,address in .build-fuzz (never in
 # .build, so the normal build has no fuzzer flags); each harness is one Swift file linked against them with swiftc.
 # Corpora: Fuzz/corpus/<harness> (committed seeds, from the project's own fixtures and outputs) is copied into
 # .build-fuzz/corpus/<harness> (git-ignored), which the fuzzer grows; for the checkpoint and config harnesses the
@@ -29,7 +29,9 @@ if [[ $harness != all ]]; then
 fi
 
 # 1. The instrumented library modules (and the C code under them).
-build=(swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path "$scratch")
+# One -sanitize=fuzzer,address: given as two flags (what --sanitize=fuzzer --sanitize=address passes), swiftc keeps
+# only the last, and the modules get AddressSanitizer without libFuzzer's coverage counters.
+build=(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address --scratch-path "$scratch")
 mkdir -p "$scratch"
 for target in KNImport KNEmit KNProcess; do
     nice "${build[@]}" --target "$target" >"$scratch/build.log" 2>&1 || { tail -40 "$scratch/build.log" >&2; exit 1; }
@@ -37,7 +39,7 @@ done
 bin=$("${build[@]}" --show-bin-path)
 # Every Swift module must carry libFuzzer's coverage counters, or the fuzzer runs blind (an incremental rebuild has
 # been seen to drop the instrumentation): check, and rebuild the modules once if they lack them.
-instrumented() { for o in "$bin"/KNModel.build/*.o; do nm "$o" 2>/dev/null | grep -q __sanitizer_cov && return 0; done; return 1; }
+instrumented() { for o in "$bin"/KNModel.build/*.o; do nm "$o" 2>/dev/null | grep __sanitizer_cov >/dev/null && return 0; done; return 1; }
 if ! instrumented; then
     rm -rf "$scratch/$(basename "$(dirname "$bin")")" "$scratch/release" "$scratch/build.db"
     for target in KNImport KNEmit KNProcess; do
