@@ -121,7 +121,7 @@ public enum CircuitVerifier {
             }
             try runner.openvaf.compile(va)
         }
-        let results = Slots<BatchFlowResult>(count: shares)
+        let results = ResultSlots<BatchFlowResult, any Error>(count: shares)
         let simStart = Date()
         DispatchQueue.concurrentPerform(iterations: shares) { i in
             gate.wait()
@@ -138,25 +138,5 @@ public enum CircuitVerifier {
         }
         return CircuitVerification(flow: flow, scaling: scaling, netlists: done.map(\.netlist), runs: done.map(\.run),
                                    simulatorSeconds: simulatorSeconds, reports: reports, modelSeconds: modelSeconds)
-    }
-}
-
-/// Results written by concurrent workers at distinct indices.
-final class Slots<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ r: Result<T, any Error>) {
-        lock.lock()
-        slots[i] = r
-        lock.unlock()
-    }
-
-    func take() -> [Result<T, any Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }

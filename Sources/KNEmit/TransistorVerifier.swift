@@ -63,7 +63,7 @@ public enum TransistorVerifier {
         }
         let netlists = written
         let gate = DispatchSemaphore(value: max(1, processes ?? ProcessInfo.processInfo.activeProcessorCount))
-        let results = Slots<TransistorSampleResult>(count: inputs.count)
+        let results = ResultSlots<TransistorSampleResult, any Error>(count: inputs.count)
         let simStart = Date()
         DispatchQueue.concurrentPerform(iterations: inputs.count) { j in
             gate.wait()

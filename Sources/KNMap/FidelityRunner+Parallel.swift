@@ -49,7 +49,7 @@ extension FidelityRunner {
 
     /// Runs `body` on every shard concurrently; results in shard order, the first error rethrown.
     static func concurrently<T: Sendable>(_ shards: [[Pick]], _ body: @Sendable ([Pick]) throws -> T) throws -> [T] {
-        let slots = ShardSlots<T>(count: shards.count)
+        let slots = ResultSlots<T, any Error>(count: shards.count)
         DispatchQueue.concurrentPerform(iterations: shards.count) { k in
             do { slots.set(k, .success(try body(shards[k]))) } catch { slots.set(k, .failure(error)) }
         }
@@ -57,25 +57,5 @@ extension FidelityRunner {
             guard let result else { throw MapError.invalid("a measurement shard did not run", fix: "run again") }
             return try result.get()
         }
-    }
-}
-
-/// Per-shard results written by concurrent workers at distinct indices.
-private final class ShardSlots<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ r: Result<T, any Error>) {
-        lock.lock()
-        slots[k] = r
-        lock.unlock()
-    }
-
-    func take() -> [Result<T, any Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }

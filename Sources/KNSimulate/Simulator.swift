@@ -148,7 +148,7 @@ public struct Simulator: Sendable {
     /// Simulates every input in parallel over all cores (one SUNDIALS context per sample). Results come back
     /// in input order; the first failing sample's error is thrown as ``SimulationError/sample(index:_:)``.
     public func run(batch: [[Double]]) throws(SimulationError) -> [SimulationResult] {
-        let slots = ResultSlots(count: batch.count)
+        let slots = ResultSlots<SimulationResult, SimulationError>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: batch.count) { k in
             do throws(SimulationError) {
                 slots.set(k, .success(try self.run(input: batch[k])))
@@ -209,25 +209,5 @@ public struct Simulator: Sendable {
     /// `x.repeat(ceil(n / d))[:n]`.
     static func tile(_ x: [Double], to n: Int) -> [Double] {
         (0..<n).map { x[$0 % x.count] }
-    }
-}
-
-/// Per-sample results written by parallel workers at distinct indices.
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<SimulationResult, SimulationError>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ r: Result<SimulationResult, SimulationError>) {
-        lock.lock()
-        slots[k] = r
-        lock.unlock()
-    }
-
-    func take() -> [Result<SimulationResult, SimulationError>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
     }
 }
