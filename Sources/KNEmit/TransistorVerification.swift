@@ -13,11 +13,18 @@ public struct TransistorSampleResult: Sendable {
     public let measured: [[Double]]
     /// Model values `[anchor][node − 1]` of `Simulator` `.exact` (the compared nodes).
     public let expected: [[Double]]
+    /// The same with the characterized edge laws (`--edges characterized`), when they were given.
+    public var characterized: [[Double]]? = nil
 
     /// RMS over the nodes of (circuit − model) at each anchor, model units.
-    public var rmsPerAnchor: [Double] {
-        expected.indices.map { k in
-            let d = differences(anchor: k)
+    public var rmsPerAnchor: [Double] { Self.rms(measured, expected) }
+
+    /// RMS over the nodes of (circuit − characterized model) at each anchor, when characterized laws were given.
+    public var characterizedRMSPerAnchor: [Double]? { characterized.map { Self.rms(measured, $0) } }
+
+    static func rms(_ measured: [[Double]], _ reference: [[Double]]) -> [Double] {
+        reference.indices.map { k in
+            let d = reference[k].indices.map { measured[k][$0] - reference[k][$0] }
             return d.isEmpty ? 0 : (d.reduce(0) { $0 + $1 * $1 } / Double(d.count)).squareRoot()
         }
     }
@@ -47,12 +54,22 @@ public struct TransistorVerification: Sendable {
     public let simulatorSeconds: Double
     public let modelSeconds: Double
 
-    /// Whether every sample's RMS difference is within the tolerance at every anchor.
-    public var passed: Bool { worstRMS <= tolerance }
+    /// The largest allowed RMS difference against the characterized model, when it was compared.
+    public var characterizedTolerance: Double? = nil
+
+    /// Whether every sample's RMS difference is within the tolerance at every anchor, against the model and
+    /// (when compared) against the characterized model.
+    public var passed: Bool { worstRMS <= tolerance && (worstCharacterizedRMS.map { $0 <= characterizedTolerance! } ?? true) }
 
     /// The largest RMS difference over samples and anchors (NaN counts as infinite).
     public var worstRMS: Double {
         samples.flatMap(\.rmsPerAnchor).reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+    }
+
+    /// The largest RMS difference against the characterized model, when it was compared.
+    public var worstCharacterizedRMS: Double? {
+        guard characterizedTolerance != nil else { return nil }
+        return samples.flatMap { $0.characterizedRMSPerAnchor ?? [] }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
     }
 
     /// The largest |difference| over samples, anchors and nodes.
@@ -78,6 +95,13 @@ public struct TransistorVerification: Sendable {
             let rms = r.rmsPerAnchor, max = r.maxPerAnchor
             lines.append(String(format: "%6d %8.1f ", r.sample, r.run.seconds)
                          + (0..<anchors).map { String(format: "%10.3e %10.3e", rms[$0], max[$0]) }.joined(separator: " "))
+        }
+        if let worst = worstCharacterizedRMS, let limit = characterizedTolerance {
+            lines.append("against the characterized model (--edges characterized), rms per anchor:")
+            for r in samples {
+                lines.append(String(format: "%6d          ", r.sample) + (r.characterizedRMSPerAnchor ?? []).map { String(format: "%10.3e", $0) }.joined(separator: " "))
+            }
+            lines.append(String(format: "characterized: worst rms %.3e model units (tolerance %.3e)", worst, limit))
         }
         lines.append(String(format: "%@: worst rms %.3e model units (tolerance %.3e), worst |difference| %.3e", passed ? "PASS" : "FAIL", worstRMS, tolerance, worstMax))
         return lines.joined(separator: "\n")

@@ -15,11 +15,14 @@ public enum TransistorVerifier {
     static let behavioralRefusal = "simulates a mapped circuit, not the behavioral netlist; use TransistorVerifier (`kn-map verify MODEL --flow ngspice-transistor --pdk NAME --inputs FILE`)"
 
     /// Simulates every sample of `inputs` in its own netlist `folder/<name>-<j>.cir` (at most `processes` ngspice
-    /// runs at once, default one per core) and compares each with `Simulator` `.exact`.
+    /// runs at once, default one per core) and compares each with `Simulator` `.exact`, and, given
+    /// `characterized` laws, with `.exact` on those laws too (what the cells were measured to compute).
     ///
     /// - Parameters:
     ///   - circuit: the mapped circuit of `network` (``checkMatch(_:_:)`` is applied).
     ///   - tolerance: the largest allowed RMS difference at any anchor, model units.
+    ///   - characterized: the laws `kn-map map --characterize-edges` fitted to the cells, and the largest allowed
+    ///     RMS difference against them.
     ///   - runner: the ngspice runner (binary, timeout); its `.spiceinit` is replaced by ``spiceinit``.
     ///   - progress: called after each sample with a one-line summary (from a worker thread).
     /// - Throws: ``EmitError`` for an inconsistent circuit or input, ``FlowError`` when ngspice is missing,
@@ -28,6 +31,7 @@ public enum TransistorVerifier {
     ///   results cannot be read.
     public static func verify(circuit: MappedCircuit, network: Network, process: ProcessDescription, root: PDKRoot,
                               inputs: [[Double]], folder: URL, name: String = "transistor", tolerance: Double = 0.05,
+                              characterized: (laws: CharacterizedEdges, tolerance: Double)? = nil,
                               options: TransistorNetlistOptions = TransistorNetlistOptions(),
                               runner: NgspiceRunner = NgspiceRunner(timeout: 7200), processes: Int? = nil,
                               progress: (@Sendable (String) -> Void)? = nil) throws -> TransistorVerification {
@@ -44,6 +48,13 @@ public enum TransistorVerifier {
         let start = Date()
         let simulator = try Simulator(network: network, options: SimulationOptions(method: .exact))
         let expected = try simulator.run(batch: inputs).map(\.states)
+        let characterizedStates = try characterized.map { characterized -> [[[Double]]] in
+            guard characterized.tolerance.isFinite, characterized.tolerance > 0 else {
+                throw EmitError.invalid("characterized tolerance", "must be finite and positive, got \(characterized.tolerance)")
+            }
+            let fitted = try Simulator(network: network, options: SimulationOptions(method: .exact, edges: .characterized(characterized.laws)))
+            return try fitted.run(batch: inputs).map(\.states)
+        }
         let modelSeconds = Date().timeIntervalSince(start)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
@@ -82,7 +93,9 @@ public enum TransistorVerifier {
                 }
                 let measured = try TransistorReadback.anchorValues(plot, netlist: netlist, scaling: circuit.scaling, path: netlist.rawfile.path)
                 let compared = try compare(measured: measured, expected: expected[j])
-                return TransistorSampleResult(sample: j, netlist: netlist, run: run, measured: measured, expected: compared)
+                var sample = TransistorSampleResult(sample: j, netlist: netlist, run: run, measured: measured, expected: compared)
+                sample.characterized = try characterizedStates.map { try compare(measured: measured, expected: $0[j]) }
+                return sample
             }
             if let progress {
                 switch result {
@@ -98,8 +111,10 @@ public enum TransistorVerifier {
         let simulatorSeconds = Date().timeIntervalSince(simStart)
         var samples: [TransistorSampleResult] = []
         for r in results.take() { samples.append(try r!.get()) }
-        return TransistorVerification(process: circuit.process, corner: circuit.corner, scaling: circuit.scaling, samples: samples,
-                                      tolerance: tolerance, simulatorSeconds: simulatorSeconds, modelSeconds: modelSeconds)
+        var verification = TransistorVerification(process: circuit.process, corner: circuit.corner, scaling: circuit.scaling, samples: samples,
+                                                  tolerance: tolerance, simulatorSeconds: simulatorSeconds, modelSeconds: modelSeconds)
+        verification.characterizedTolerance = characterized?.tolerance
+        return verification
     }
 
     /// The expected values cut to the nodes present in the circuit's state at each anchor.

@@ -24,6 +24,9 @@ public struct DeviceCatalog: Sendable {
     public var density: [Polarity: [DeviceSlot.Role: Double]] = [:]
     /// The gate–source voltage of a role's devices at that density.
     public var vgs: [Polarity: [DeviceSlot.Role: Double]] = [:]
+    /// Gate capacitance Cgg of one finger at each role's operating point (for `.resistor`, the triode unit's),
+    /// farads.
+    public var gateCapacitance: [Polarity: [DeviceSlot.Role: Double]] = [:]
     /// nfet triode unit (degeneration): chord resistance at VGS = vdd − 0.5 V, VSB = 0.5 V, ohms.
     public var nResistorUnit: Double
     /// pfet triode unit (load): small-signal resistance 1/gds and DC current at |VDS| = ``loadDrop`` per unit.
@@ -51,6 +54,7 @@ public struct DeviceCatalog: Sendable {
         let vdsProbe = min(0.4, vdd / 4)
         for (polarity, device) in [(Polarity.n, n), (.p, p)] {
             var g: [DeviceSlot.Role: Double] = [:], d: [DeviceSlot.Role: Double] = [:], v: [DeviceSlot.Role: Double] = [:]
+            var c: [DeviceSlot.Role: Double] = [:]
             for role in [DeviceSlot.Role.input, .tanhPair, .tail, .diode, .mirror, .cascode, .follower] {
                 let l = lengths[role]!
                 let maximum = try lookup.maximumGmOverID(device: device, lengthUm: l, vds: vdsProbe)
@@ -64,8 +68,9 @@ public struct DeviceCatalog: Sendable {
                 g[role] = op.gmOverID
                 d[role] = 1e-6 / op.fingers
                 v[role] = op.vgs
+                c[role] = op.cgg / op.fingers
             }
-            gmOverID[polarity] = g; density[polarity] = d; vgs[polarity] = v
+            gmOverID[polarity] = g; density[polarity] = d; vgs[polarity] = v; gateCapacitance[polarity] = c
         }
         // Degeneration unit: nfet, gate at vdd, source near vcm − VGS.
         let lr = lengths[.resistor]!
@@ -77,6 +82,8 @@ public struct DeviceCatalog: Sendable {
                                               vgs: vdd, vds: loadDrop, vsb: 0)
         pResistorUnit = 1 / unitP.gds
         pResistorCurrent = unitP.id
+        gateCapacitance[.n]![.resistor] = unitN.cgg
+        gateCapacitance[.p]![.resistor] = unitP.cgg
         // Low-voltage cascodes: the mirror device keeps |VDS| = 0.2 V.
         let cascodeN = try lookup.size(device: n, lengthUm: lengths[.cascode]!, gmOverID: gmOverID[.n]![.cascode]!,
                                        current: 1e-6, vds: 0.3, vsb: 0.2)

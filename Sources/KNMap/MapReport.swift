@@ -30,6 +30,11 @@ public struct MapReport: Codable, Sendable {
     public var staticPowerWatts: Double
     /// Seconds per model time unit in each layer.
     public var layerTau: [Double]
+    /// Per layer: the slowest cell's settling estimate, seconds (empty for circuits mapped without it).
+    public var layerSettling: [Double] = []
+    /// Per node: the cells' gate capacitance and the node's whole capacitance in layer 0, farads.
+    public var nodeCellCapacitance: [Double] = []
+    public var nodeCapacitance: [Double] = []
     public var idealElements: [IdealElement]
     /// Number of issues and the first 1000 of them.
     public var issueCount: Int
@@ -98,6 +103,9 @@ public struct MapReport: Codable, Sendable {
         capacitorAreaUm2 = circuit.capacitorAreaUm2
         staticPowerWatts = circuit.staticPower
         layerTau = network.layers.indices.map { s.tau(layer: $0) }
+        layerSettling = circuit.layers.compactMap(\.settlingSeconds)
+        nodeCellCapacitance = circuit.nodeCapacitors.compactMap(\.cellCapacitance)
+        nodeCapacitance = nodeCellCapacitance.isEmpty ? [] : circuit.nodeCapacitors.map { $0.nodeCapacitance(layer: 0) }
         idealElements = circuit.idealElements
         issueCount = circuit.issues.count
         issues = Array(circuit.issues.prefix(1000))
@@ -119,6 +127,15 @@ public struct MapReport: Codable, Sendable {
         } ?? ""
         lines.append("  alpha\(scales.isEmpty ? " one for every node" : scales); tau per layer "
                      + layerTau.map { "\(e($0)) s" }.joined(separator: ", ") + " per model time unit; forward pass \(e(forwardSeconds)) s")
+        if !layerSettling.isEmpty {
+            lines.append("  cell settling estimate per layer " + layerSettling.map { "\(e($0)) s" }.joined(separator: ", ")
+                         + "; tau/settling at least " + e(zip(layerTau, layerSettling).map { $1 > 0 ? $0 / $1 : .infinity }.min() ?? .nan))
+        }
+        if let worst = zip(nodeCellCapacitance, nodeCapacitance).max(by: { $0.0 / $0.1 < $1.0 / $1.1 }) {
+            let sorted = nodeCellCapacitance.sorted()
+            lines.append("  cells' gate load per node: median \(e(sorted[sorted.count / 2])) F, largest \(e(sorted.last ?? 0)) F; "
+                         + "largest share of a node's C \(String(format: "%.1f %%", 100 * worst.0 / worst.1))")
+        }
         let finite = snrPerNode.filter(\.isFinite).sorted()
         let median = finite.isEmpty ? Double.nan : finite[finite.count / 2]
         lines.append("  kT/C noise \(e(noiseVolts)) V = \(e(noiseModelUnits)) units; SNR per node: min \(e(finite.first ?? .nan)) dB, median \(e(median)) dB")

@@ -226,6 +226,9 @@ public struct MappedLayer: Codable, Sendable {
     /// Network nodes the layer uses (1...nodeCount).
     public var nodeCount: Int
     public var cells: CellTable
+    /// The slowest cell's settling estimate, seconds (``CellLoading``); absent in circuits mapped before it was
+    /// estimated.
+    public var settlingSeconds: Double? = nil
 }
 
 /// A node capacitor built from the process's capacitor option, as one bank per layer.
@@ -246,20 +249,28 @@ public struct NodeCapacitor: Codable, Sendable, Hashable {
     public var units: Int
     /// The banks that join the node at later layers (empty with one scale).
     public var banks: [CapacitorBank]
+    /// The gate capacitance the cells hang on the node, farads (``CellLoading``); the node's capacitance is
+    /// the capacitor's plus this. Absent in circuits mapped before it was estimated.
+    public var cellCapacitance: Double?
 
-    public init(node: Int, capacitance: Double, model: String, sideUm: Double, units: Int, banks: [CapacitorBank] = []) {
+    public init(node: Int, capacitance: Double, model: String, sideUm: Double, units: Int, banks: [CapacitorBank] = [],
+                cellCapacitance: Double? = nil) {
         self.node = node
         self.capacitance = capacitance
         self.model = model
         self.sideUm = sideUm
         self.units = units
         self.banks = banks
+        self.cellCapacitance = cellCapacitance
     }
 
-    /// Farads on the node during `layer` (bank 0 plus every bank joined by then).
+    /// Capacitor farads on the node during `layer` (bank 0 plus every bank joined by then).
     public func capacitance(layer: Int) -> Double {
         banks.reduce(capacitance) { $0 + ($1.layer <= layer ? $1.capacitance : 0) }
     }
+
+    /// The node's whole capacitance during `layer`: the capacitor's and the cells'.
+    public func nodeCapacitance(layer: Int) -> Double { capacitance(layer: layer) + (cellCapacitance ?? 0) }
 
     /// Farads of every bank together (the area the node takes).
     public var totalCapacitance: Double { banks.reduce(capacitance) { $0 + $1.capacitance } }

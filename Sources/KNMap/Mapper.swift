@@ -31,6 +31,14 @@ public struct MapOptions: Sendable, Hashable {
     /// The shortest time per model time unit a layer may have, seconds: an automatic β stays below
     /// `C·α/minimumTau`, so that the cells (tens of nanoseconds to settle at nanoampere currents) follow.
     public var minimumTau: Double = 10e-9
+    /// The largest share of a node's capacitance the cells' input gates may take (``CellLoading``): an
+    /// automatic C rises until the capacitor carries the rest.
+    public var cellLoadFraction: Double = 0.25
+    /// How many times the slowest cell's settling estimate (``CellLoading``) each layer's tau must be: an
+    /// automatic C rises until it is. Ten twomoon tanh2 cells (a 2-node sub-network, `kn-map verify --flow
+    /// ngspice-transistor --characterized`) follow the model on their fitted laws within 0.011 model units at a
+    /// ratio of 5, 0.025 at 1.9 and 0.14 at 0.19: the lag of the triode stacks.
+    public var settlingRatio: Double = 10
 
     public init(alpha: Double? = nil, beta: Double? = nil, capacitance: Double? = nil, vcm: Double? = nil, swing: Double? = nil) {
         self.alpha = alpha
@@ -118,31 +126,34 @@ public struct Mapper: Sendable {
             throw MapError.unsupported(family: "\(network.family.upstreamName) with an MLP encoder",
                 fix: "the encoder is not a circuit; remove it from the config or compute it off-chip before the input nodes")
         }
-        var issues: [MappingIssue] = []
         let nodeCount = network.layers.map(\.nodeCount).max() ?? 0
-        var scaling = try chooseScaling(network: network, samples: samples, kind: kindName, law: law)
-        let capacitors = try nodeCapacitors(count: nodeCount, scaling: &scaling, layers: network.layers.count, issues: &issues)
-        var layers: [MappedLayer] = []
+        let chosen = try chooseScaling(network: network, samples: samples, kind: kindName, law: law)
+        // The cells sized at the chosen scales tell what they hang on the nodes and how fast they settle; the
+        // node capacitance then rises to carry that load and to keep tau long against the settling, and the
+        // cells are sized again when the realised capacitors moved the node scales (a scale per node).
+        var layers = sizeLayers(network, samples: samples, kind: kind, law: law, scaling: chosen)
+        let loading = CellLoading(layers: layers.map(\.layer), kinds: [kind], nodeCount: nodeCount, catalog: catalog)
+        var scaling = chosen
+        if options.capacitance == nil {
+            scaling.capacitance = max(chosen.capacitance, productFloor(scaling: chosen, loading: loading) / chosen.alpha)
+        }
+        var issues: [MappingIssue] = []
+        let capacitors = try nodeCapacitors(count: nodeCount, scaling: &scaling, layers: network.layers.count,
+                                            load: loading.nodeGateCapacitance, issues: &issues)
+        if scaling.nodeAlpha != chosen.nodeAlpha {
+            layers = sizeLayers(network, samples: samples, kind: kind, law: law, scaling: scaling)
+        }
         var clock = 0.0
-        for (l, layer) in network.layers.enumerated() {
-            let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
-            var table = CellTable(kind: kind)
-            let edges = layer.edges
-            for e in 0..<edges.count {
-                let column = Int(edges.parameterIndex[e])
-                let raw = (layer.parameters[0, column], layer.parameters.rows > 1 ? layer.parameters[1, column] : 0,
-                           layer.parameters.rows > 2 ? layer.parameters[2, column] : 0)
-                let src = Int(edges.src[e]), des = Int(edges.des[e])
-                func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
-                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.0, p1: raw.1, p2: raw.2,
-                                      law: law(raw.0, raw.1, raw.2), srcRange: range(src), desRange: range(des))
-                table.append(size(place, kind: kind, scaling: scaling, correction: .identity, issues: &issues))
-            }
+        for l in layers.indices {
             let end = clock + (network.anchors[l + 1] - network.anchors[l]) * scaling.tau(layer: l)
-            layers.append(MappedLayer(index: l, startSeconds: clock, endSeconds: end, nodeCount: layer.nodeCount, cells: table))
+            layers[l].layer.startSeconds = clock
+            layers[l].layer.endSeconds = end
+            layers[l].layer.settlingSeconds = loading.layerSettling[l]
             clock = end
         }
-        let switches = layers.map { layer in
+        issues += timeScaleIssues(scaling: scaling, loading: loading, capacitors: capacitors)
+        issues += layers.flatMap(\.issues)
+        let switches = layers.map(\.layer).map { layer in
             LayerSwitch(layer: layer.index, enable: "en\(layer.index)", enableBar: "enb\(layer.index)",
                         startSeconds: layer.startSeconds, endSeconds: layer.endSeconds, nfetFingers: 1, pfetFingers: 2,
                         lengthUm: catalog.process.devices.first?.length.minimum ?? 0.15, gateCount: 2 * layer.cells.count)
@@ -156,7 +167,69 @@ public struct Mapper: Sendable {
                 Reference(name: "vbnc", volts: catalog.vbnc, purpose: "nfet cascode gate bias"),
                 Reference(name: "vbpc", volts: catalog.vbpc, purpose: "pfet cascode gate bias"),
             ],
-            cellKinds: [kind], layers: layers, nodeCapacitors: capacitors, switches: switches, issues: issues)
+            cellKinds: [kind], layers: layers.map(\.layer), nodeCapacitors: capacitors, switches: switches, issues: issues)
+    }
+
+    /// Sizes one cell per edge, layer by layer, at `scaling`; each layer's list of what cannot be realised.
+    /// The layers' times are left at zero.
+    func sizeLayers(_ network: Network, samples: OperatingSamples, kind: CellKind, law: (Double, Double, Double) -> CellLaw,
+                    scaling: Scaling) -> [(layer: MappedLayer, issues: [MappingIssue])] {
+        network.layers.enumerated().map { l, layer in
+            var issues: [MappingIssue] = []
+            let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
+            var table = CellTable(kind: kind)
+            let edges = layer.edges
+            for e in 0..<edges.count {
+                let column = Int(edges.parameterIndex[e])
+                let raw = (layer.parameters[0, column], layer.parameters.rows > 1 ? layer.parameters[1, column] : 0,
+                           layer.parameters.rows > 2 ? layer.parameters[2, column] : 0)
+                let src = Int(edges.src[e]), des = Int(edges.des[e])
+                func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
+                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.0, p1: raw.1, p2: raw.2,
+                                      law: law(raw.0, raw.1, raw.2), srcRange: range(src), desRange: range(des))
+                table.append(size(place, kind: kind, scaling: scaling, correction: .identity, issues: &issues))
+            }
+            return (MappedLayer(index: l, startSeconds: 0, endSeconds: 0, nodeCount: layer.nodeCount, cells: table), issues)
+        }
+    }
+
+    /// The smallest C·α (coulombs per unit) that keeps the cells' gate load within ``MapOptions/cellLoadFraction``
+    /// of every node's capacitance and every layer's tau at least ``MapOptions/settlingRatio`` times its
+    /// slowest cell's settling.
+    func productFloor(scaling: Scaling, loading: CellLoading) -> Double {
+        var floor = 0.0
+        for (n, load) in loading.nodeGateCapacitance.enumerated() where load > 0 {
+            let largest = (0..<max(scaling.nodeAlpha?.count ?? 1, 1)).map { scaling.alpha(layer: $0, node: n + 1) }.max() ?? scaling.alpha
+            floor = max(floor, load / options.cellLoadFraction * largest)
+        }
+        for (k, settling) in loading.layerSettling.enumerated() {
+            floor = max(floor, scaling.beta(layer: k) * options.settlingRatio * settling)
+        }
+        return floor
+    }
+
+    /// What a user-fixed capacitance or β leaves short: layers whose tau is not ``MapOptions/settlingRatio``
+    /// times their slowest cell's settling, and nodes whose cells' gates exceed ``MapOptions/cellLoadFraction``.
+    func timeScaleIssues(scaling: Scaling, loading: CellLoading, capacitors: [NodeCapacitor]) -> [MappingIssue] {
+        var issues: [MappingIssue] = []
+        for (k, settling) in loading.layerSettling.enumerated() where settling > 0 {
+            let tau = scaling.tau(layer: k)
+            if tau < 0.999 * options.settlingRatio * settling {
+                issues.append(MappingIssue(layer: k, edge: -1, quantity: "tau per model time unit (s)", value: tau,
+                    limit: "\(options.settlingRatio)× the slowest cell's settling estimate \(settling) s",
+                    fix: "raise --cap or lower --beta (or leave both to the mapper)"))
+            }
+        }
+        for node in capacitors {
+            let load = node.cellCapacitance ?? 0
+            let total = node.nodeCapacitance(layer: 0)
+            if load > 1.001 * options.cellLoadFraction * total {
+                issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node \(node.node) cell gate capacitance (F)", value: load,
+                    limit: "\(options.cellLoadFraction) of the node capacitance \(total) F",
+                    fix: "raise --cap to at least \(load / options.cellLoadFraction) F (or leave it to the mapper)"))
+            }
+        }
+        return issues
     }
 
     // MARK: - Scaling
@@ -255,15 +328,19 @@ public struct Mapper: Sendable {
 
     // MARK: - Node capacitors
 
-    /// Builds every node's capacitor banks from the process's capacitor option. With a scale per node the
-    /// realised capacitances (on the capacitor grid) set the final scales: `alpha(k, n) = C·alpha / C(k, n)`,
-    /// so charge sharing at each boundary changes the scale exactly and `tau` stays the same on every node.
-    func nodeCapacitors(count: Int, scaling: inout Scaling, layers: Int, issues: inout [MappingIssue]) throws -> [NodeCapacitor] {
+    /// Builds every node's capacitor banks from the process's capacitor option. The node capacitance the
+    /// scaling asks for is the capacitor's plus the cells' gate `load` (farads per node, index node − 1), so
+    /// the capacitor carries the difference. With a scale per node the realised capacitances (on the capacitor
+    /// grid) set the final scales: `alpha(k, n) = C·alpha / C(k, n)`, so charge sharing at each boundary
+    /// changes the scale exactly and `tau` stays the same on every node.
+    func nodeCapacitors(count: Int, scaling: inout Scaling, layers: Int, load: [Double] = [],
+                        issues: inout [MappingIssue]) throws -> [NodeCapacitor] {
         guard let option = catalog.process.capacitors.first, count > 0 else { return [] }
         // With one scale a capacitor below the smallest unit is an issue (the realised C is larger than asked);
         // with a scale per node the realised capacitances set the scales, so a rounded-up bank is exact.
         let flagSmall = scaling.nodeAlpha == nil
-        func build(_ farads: Double, node: Int, layer: Int) -> (side: Double, units: Int, farads: Double) {
+        func build(_ asked: Double, node: Int, layer: Int) -> (side: Double, units: Int, farads: Double) {
+            let farads = max(asked, option.capacitance(sideUm: option.minSideUm) * 1e-3)
             let area = farads / option.densityFPerUm2
             var units = 1
             var side = area.squareRoot()
@@ -274,7 +351,7 @@ public struct Mapper: Sendable {
             if side < option.minSideUm, flagSmall {
                 issues.append(MappingIssue(layer: layer, edge: -1, quantity: "node \(node) capacitor side (µm)", value: side,
                     limit: "the \(option.model) minimum side \(option.minSideUm) µm",
-                    fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2) F"))
+                    fix: "raise --cap to at least \(option.minSideUm * option.minSideUm * option.densityFPerUm2 + cells(node)) F"))
                 side = option.minSideUm
             }
             // The unit's side from its share of the capacitance, fringe included (the area estimate above only
@@ -283,29 +360,35 @@ public struct Mapper: Sendable {
             let snapped = max((fitted / 0.005).rounded() * 0.005, option.minSideUm)
             return (snapped, units, Double(units) * option.capacitance(sideUm: snapped))
         }
+        func cells(_ node: Int) -> Double { node - 1 < load.count ? load[node - 1] : 0 }
+        func estimate(_ node: Int) -> Double? { load.isEmpty ? nil : cells(node) }
         let product = scaling.capacitance * scaling.alpha
         guard var table = scaling.nodeAlpha else {
-            let unit = build(scaling.capacitance, node: 1, layer: -1)
-            if unit.units > 1000 {
-                issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node capacitance (F)", value: scaling.capacitance,
-                    limit: "\(unit.units) \(option.model) units of \(option.maxSideUm) µm per node (more than 1000)",
-                    fix: "the kT/C target follows the median node's RMS voltage at this alpha; accept more noise with --cap, or leave --alpha to the mapper (a scale per node)"))
+            return (1...count).map { n in
+                let unit = build(scaling.capacitance - cells(n), node: n, layer: -1)
+                if unit.units > 1000 {
+                    issues.append(MappingIssue(layer: -1, edge: -1, quantity: "node \(n) capacitance (F)", value: scaling.capacitance,
+                        limit: "\(unit.units) \(option.model) units of \(option.maxSideUm) µm per node (more than 1000)",
+                        fix: "the kT/C target follows the median node's RMS voltage at this alpha; accept more noise with --cap, or leave --alpha to the mapper (a scale per node)"))
+                }
+                return NodeCapacitor(node: n, capacitance: unit.farads, model: option.model, sideUm: unit.side, units: unit.units,
+                                     cellCapacitance: estimate(n))
             }
-            return (1...count).map { NodeCapacitor(node: $0, capacitance: unit.farads, model: option.model, sideUm: unit.side, units: unit.units) }
         }
         var capacitors: [NodeCapacitor] = []
         for n in 1...count {
-            let base = build(product / table[0][n - 1], node: n, layer: 0)
-            var node = NodeCapacitor(node: n, capacitance: base.farads, model: option.model, sideUm: base.side, units: base.units)
-            table[0][n - 1] = product / base.farads
+            let base = build(product / table[0][n - 1] - cells(n), node: n, layer: 0)
+            var node = NodeCapacitor(node: n, capacitance: base.farads, model: option.model, sideUm: base.side, units: base.units,
+                                     cellCapacitance: estimate(n))
+            table[0][n - 1] = product / node.nodeCapacitance(layer: 0)
             for k in 1..<max(layers, 1) {
-                let before = node.capacitance(layer: k - 1)
+                let before = node.nodeCapacitance(layer: k - 1)
                 let wanted = product / table[k][n - 1] - before
                 if wanted > 1e-3 * before {
                     let bank = build(wanted, node: n, layer: k)
                     node.banks.append(CapacitorBank(layer: k, capacitance: bank.farads, sideUm: bank.side, units: bank.units))
                 }
-                table[k][n - 1] = product / node.capacitance(layer: k)
+                table[k][n - 1] = product / node.nodeCapacitance(layer: k)
             }
             capacitors.append(node)
         }

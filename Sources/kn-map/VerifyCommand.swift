@@ -27,8 +27,12 @@ struct VerifyCommand: ParsableCommand {
         at a time, --timeout each, default 7200 s); node voltages at the anchors map
         to model units with the scale of the layer that just ended. Prints the RMS
         and the largest |difference| per sample and anchor and exits 1 when an RMS
-        exceeds --tolerance (default 0.05 for this flow). --alpha/--beta/--cap/--vcm
-        do not apply: the scaling is the mapped circuit's.
+        exceeds --tolerance (default 0.05 for this flow). --characterized FILE (the
+        characterized.json of `kn-map map --characterize-edges`) also compares the
+        circuit with the model on the laws fitted to its cells, which separates what
+        the netlist does (switches, capacitors, settling) from the cells' static
+        error; an RMS above --characterized-tolerance (default 0.01) fails too.
+        --alpha/--beta/--cap/--vcm do not apply: the scaling is the mapped circuit's.
 
         Examples:
           kn-map verify tm.knm --flow ngspice39-bsource --inputs x.csv
@@ -37,6 +41,7 @@ struct VerifyCommand: ParsableCommand {
           kn-map verify net.knm --flow ngspice46-osdi --inputs x.json --alpha 0.05
           kn-map verify tm.knm --flow ngspice-transistor --pdk sky130 --inputs x.json
           kn-map verify tm.knm --flow ngspice-transistor --circuit tm-sky130/circuit.json --inputs x.json --processes 1 --keep run/
+          kn-map verify tm.knm --flow ngspice-transistor --circuit chip/circuit.json --characterized chip/characterized.json --inputs x.json
         """
     )
 
@@ -60,6 +65,12 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: "ngspice-transistor: a circuit.json written by `kn-map map` for MODEL (default: map MODEL here, calibrating every cell).")
     var circuit: String?
+
+    @Option(help: "ngspice-transistor: also compare with the model on these characterized laws (a characterized.json of `kn-map map --characterize-edges` for the same circuit).")
+    var characterized: String?
+
+    @Option(help: "ngspice-transistor: the largest allowed RMS difference against --characterized, model units.")
+    var characterizedTolerance: Double = 0.01
 
     @OptionGroup var scaling: ScalingOptions
 
@@ -86,8 +97,11 @@ struct VerifyCommand: ParsableCommand {
                 throw ValidationError("--flow ngspice-transistor needs --pdk NAME (to map MODEL) or --circuit FILE (a circuit.json from `kn-map map`)")
             }
             if samplesPerNetlist != 1 { throw ValidationError("--samples-per-netlist does not apply to ngspice-transistor (one netlist per sample)") }
-        } else if pdk != nil || circuit != nil {
-            throw ValidationError("--pdk and --circuit apply to --flow ngspice-transistor only")
+            guard characterizedTolerance > 0, characterizedTolerance.isFinite else {
+                throw ValidationError("--characterized-tolerance must be a positive number of model units")
+            }
+        } else if pdk != nil || circuit != nil || characterized != nil {
+            throw ValidationError("--pdk, --circuit and --characterized apply to --flow ngspice-transistor only")
         }
         if let processes, processes < 1 { throw ValidationError("--processes must be at least 1") }
         if samplesPerNetlist < 1 { throw ValidationError("--samples-per-netlist must be at least 1") }

@@ -4,6 +4,7 @@ import KNEmit
 import KNMap
 import KNModel
 import KNProcess
+import KNSimulate
 
 extension VerifyCommand {
     /// `--flow ngspice-transistor`: the mapped circuit (from --circuit, or MODEL mapped here with every cell
@@ -31,6 +32,13 @@ extension VerifyCommand {
             let after = report.fidelity.map { String(format: "; calibrated cells: median NRMSE %.2f %%, p95 %.2f %%, worst %.2f %%", 100 * $0.after.median, 100 * $0.after.p95, 100 * $0.after.worst) } ?? ""
             print(String(format: "mapped %@ onto %@ with every one of %d cells calibrated in %.1f s", model, name, network.edgeCount, Date().timeIntervalSince(start)) + after)
         }
+        var laws: CharacterizedEdges? = nil
+        if let characterized {
+            let url = URL(fileURLWithPath: characterized)
+            let read = try CharacterizedEdges.read(from: url)
+            try read.check(against: network, file: url.path)
+            laws = read
+        }
         let folder = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kn-verify-\(UUID().uuidString)")
         defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
@@ -44,7 +52,8 @@ extension VerifyCommand {
         let result: TransistorVerification
         do {
             result = try TransistorVerifier.verify(circuit: mapped, network: network, process: catalog.process, root: .resolve(),
-                                                   inputs: samples, folder: folder, tolerance: toleranceValue, options: options,
+                                                   inputs: samples, folder: folder, tolerance: toleranceValue,
+                                                   characterized: laws.map { ($0, characterizedTolerance) }, options: options,
                                                    runner: NgspiceRunner(timeout: timeoutValue), processes: processes) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }

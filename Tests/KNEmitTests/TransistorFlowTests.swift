@@ -75,6 +75,10 @@ struct TransistorFlowTests {
         #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
     }
 
+    /// Ten twomoon edges with the mapper's own scaling: C carries the cells' gate load and keeps tau ten times
+    /// the cells' settling estimate. Every cell is calibrated and characterized, so the circuit is compared with
+    /// the model on the laws fitted to its cells (what the netlist adds: switches, capacitors, settling) and
+    /// with the trained network (what the cells add as well).
     @Test(.enabled(if: ngspice, "ngspice is not installed"))
     func twomoonSubNetworkFollowsTheModel() throws {
         guard let network = try TransistorSupport.layer0Edges("twomoon", count: Self.edges, stride: Self.stride) else { print(SharedData.missingReason); return }
@@ -83,16 +87,20 @@ struct TransistorFlowTests {
         var pipeline = MapPipeline(catalog: catalog)
         pipeline.root = root
         pipeline.fidelityEdges = network.edgeCount
+        pipeline.characterizeEdges = network.edgeCount
         let mapStart = Date()
-        let (circuit, report) = try pipeline.run(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
+        let outcome = try pipeline.map(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
+        let (circuit, report) = (outcome.circuit, outcome.report)
         print(report.summary)
-        print(String(format: "map with calibration of all %d cells: %.1f s", network.edgeCount, Date().timeIntervalSince(mapStart)))
+        print(String(format: "map with calibration and characterization of all %d cells: %.1f s", network.edgeCount, Date().timeIntervalSince(mapStart)))
+        let laws = try #require(outcome.characterized)
         let inputs = Array(try TransistorSupport.referenceInputs("twomoon").prefix(2))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kn-transistor-\(UUID().uuidString)")
         defer { if ProcessInfo.processInfo.environment["KN_KEEP_NGSPICE"] == nil { try? FileManager.default.removeItem(at: folder) } }
         let process = catalog.process
         let result = try TransistorVerifier.verify(circuit: circuit, network: network, process: process, root: root, inputs: inputs,
-                                                   folder: folder, tolerance: 0.05, processes: 2) { print($0) }
+                                                   folder: folder, tolerance: 0.05, characterized: (laws, 0.01),
+                                                   processes: 2) { print($0) }
         print(result.table())
         #expect(result.samples.count == 2)
         // Anchor 0 is the input held during the operating point.
@@ -100,10 +108,16 @@ struct TransistorFlowTests {
             #expect(r.maxPerAnchor[0] < 1e-3, "anchor 0 of sample \(r.sample) is not the input: \(r.measured[0]) vs \(r.expected[0])")
             #expect(r.measured.allSatisfy { $0.allSatisfy(\.isFinite) })
         }
-        // Known issue: the mapper sizes the node capacitor (0.10 pF here) from kT/C alone, while every cell's wide
-        // weak-inversion input devices hang about 0.5 pF on its nodes (measured: 1.98 pF on node 1 with 3 cells,
-        // 7.75 pF with 15), so the circuit runs far slower than tau and the nodes barely move.
-        withKnownIssue("node capacitance of the cells' input devices is not in the mapped C") {
+        // The model moves the nodes by tenths of a unit in the window: a circuit that stayed put would fail.
+        for r in result.samples { #expect(zip(r.expected[1], r.expected[0]).map { abs($0 - $1) }.max()! > 0.1) }
+        let characterized = try #require(result.worstCharacterizedRMS)
+        #expect(characterized <= 0.01, "rms against the characterized model \(characterized)")
+        // Known issue: the three two-input cells of this sub-network keep a static error after calibration (NRMSE
+        // 9–21 % where the single-input cells reach 1 %). Both front ends' tails flow through the triode loads,
+        // which then need the DC bypass and sit at the full 0.1 V design drop; measured before calibration they
+        // are 1.9 times too steep (single-input cells 1.3 times), and the gain/offset/amplitude correction does not
+        // bring them back. The fitted laws show this static error moves the outputs by 0.15–0.25 units.
+        withKnownIssue("two-input tanh2 cells keep a static error after calibration") {
             #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
         }
     }

@@ -20,9 +20,51 @@ struct MapperTests {
         #expect(abs(s.tau - s.capacitance * s.alpha / s.beta) <= 1e-15 * s.tau)
         #expect(circuit.layers.map(\.cells.count) == [300, 300])
         #expect(circuit.nodeCapacitors.count == 2)
-        for c in circuit.nodeCapacitors { #expect(abs(c.capacitance / s.capacitance - 1) < 0.01) }
+        for c in circuit.nodeCapacitors { #expect(abs(c.nodeCapacitance(layer: 0) / s.capacitance - 1) < 0.01) }
         // Layer windows tile the forward pass.
         #expect(circuit.layers[0].startSeconds == 0 && abs(circuit.layers[1].endSeconds - 1.0 * s.tau) < 1e-18)
+    }
+
+    /// The node capacitance carries the cells' input gates (every layer's, at most a quarter of the node) and
+    /// is large enough that tau is ten times the slowest cell's settling; a user C too small for either is
+    /// listed, by layer and by node, with the C that would do.
+    @Test func nodeCapacitanceCarriesTheCellLoadAndSettling() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        let circuit = try Mapper(catalog: catalog).map(network: network, samples: samples)
+        let s = circuit.scaling, options = MapOptions()
+        // Each node's load is every cell input gate bound to it: fingers × Cgg per finger of the input devices.
+        let kind = try #require(circuit.cellKinds.first)
+        let cgg = try #require(catalog.gateCapacitance[.n]?[.input])
+        var load = [0.0, 0.0]
+        for layer in circuit.layers {
+            for c in 0..<layer.cells.count {
+                let cell = layer.cells.cell(c)
+                for (p, port) in kind.cellPorts.enumerated() {
+                    let node = cell.ports[p] == .src ? cell.src : cell.ports[p] == .des ? cell.des : 0
+                    guard node > 0 else { continue }
+                    for (i, slot) in kind.slots.enumerated() where slot.gate == port { load[node - 1] += Double(cell.fingers[i]) * cgg }
+                }
+            }
+        }
+        for node in circuit.nodeCapacitors {
+            let cells = try #require(node.cellCapacitance)
+            #expect(abs(cells / load[node.node - 1] - 1) < 1e-9)
+            #expect(cells > 1e-10, "300 cells per layer hang hundreds of pF on each twomoon node")
+            #expect(cells <= options.cellLoadFraction * node.nodeCapacitance(layer: 0) * 1.001)
+            #expect(abs(node.nodeCapacitance(layer: 0) / s.capacitance - 1) < 0.01)
+        }
+        for layer in circuit.layers {
+            let settling = try #require(layer.settlingSeconds)
+            #expect(settling > 0)
+            #expect(s.tau(layer: layer.index) >= 0.999 * options.settlingRatio * settling)
+        }
+        #expect(!circuit.issues.contains { $0.quantity.contains("tau") || $0.quantity.contains("cell gate") })
+        let small = try Mapper(catalog: catalog, options: MapOptions(capacitance: 1e-12)).map(network: network, samples: samples)
+        #expect(small.issues.filter { $0.quantity.hasPrefix("tau per model time unit") }.map(\.layer) == [0, 1])
+        let loaded = small.issues.filter { $0.quantity.contains("cell gate capacitance") }
+        #expect(loaded.count == 2 && loaded.allSatisfy { $0.fix.contains("--cap") })
     }
 
     /// A fixed alpha too large for the range puts nodes on the rails: the report lists them and the clamped
