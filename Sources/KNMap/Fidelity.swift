@@ -228,39 +228,21 @@ public struct FidelityRunner: Sendable {
         // Where the points never leave the nearly linear part of tanh, amplitude and gain are not separable:
         // keep the amplitude and fit gain and offset only.
         let fitAmplitude = ys.contains { abs($0) > 0.8 }
-        var a = 1.0, g = 1.0, b = 0.0
-        for _ in 0..<50 {
-            // Normal equations of the 3-parameter linearisation.
-            var jtj = [[Double]](repeating: [0, 0, 0], count: 3), jtr = [0.0, 0, 0]
+        // Levenberg–Marquardt from A = 1, g = 1, b = 0: a steep cell (g near 2) sends plain Gauss–Newton into
+        // saturation, where its normal equations are singular.
+        let fit = LevenbergMarquardt().minimize(from: fitAmplitude ? [1, 1, 0] : [1, 0]) { theta in
+            let (a, g, b) = fitAmplitude ? (theta[0], theta[1], theta[2]) : (1.0, theta[0], theta[1])
+            var residuals: [Double] = [], jacobian: [[Double]] = []
             for (x, y) in zip(xs, ys) {
                 let t = Foundation.tanh(g * x + b), s = 1 - t * t
-                let j = [t, a * s * x, a * s]
-                let residual = y - a * t
-                for p in 0..<3 { jtr[p] += j[p] * residual; for q in 0..<3 { jtj[p][q] += j[p] * j[q] } }
+                residuals.append(a * t - y)
+                jacobian.append(fitAmplitude ? [t, a * s * x, a * s] : [s * x, s])
             }
-            if !fitAmplitude {
-                jtj[0] = [1, 0, 0]; jtj[1][0] = 0; jtj[2][0] = 0; jtr[0] = 0
-            }
-            guard let step = solve3(jtj, jtr) else { return nil }
-            a += step[0]; g += step[1]; b += step[2]
-            if abs(step[0]) + abs(step[1]) + abs(step[2]) < 1e-10 { break }
-        }
+            return (residuals, jacobian)
+        }.parameters
+        let (a, g, b) = fitAmplitude ? (fit[0], fit[1], fit[2]) : (1.0, fit[0], fit[1])
         guard a > 0.5, a < 2, g > 0.25, g < 4, abs(b) < 5 else { return nil }
         return (a, g, b)
-    }
-
-    static func solve3(_ m: [[Double]], _ v: [Double]) -> [Double]? {
-        func det(_ a: [[Double]]) -> Double {
-            a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-        }
-        let d = det(m)
-        guard abs(d) > 1e-300 else { return nil }
-        return (0..<3).map { c in
-            var k = m
-            for r in 0..<3 { k[r][c] = v[r] }
-            return det(k) / d
-        }
     }
 
     /// Simulates the picked cells at their operating points.
