@@ -92,9 +92,11 @@ public enum CellLibrary {
         b.pCopy("OFP", gate: "bpo", out: "x", "offset source β_c·b (b > 0)")
         b.p("BPO", d: "bpo", g: "bpo", s: "vdd", .diode, "offset source bias diode")
         b.bias("ioffp", net: "bpo", .toVSS, "offset current β_c·b (b > 0)")
-        b.nDiode("DX", input: "x", "rectifier: takes relu(I(a1) − I(a2) + β_c·b)")
-        b.nCopy("NS", gate: "x", out: "osnk", "sinks r times the rectified current from osnk (r = NS:DX fingers)")
-        b.nCopy("NP", gate: "x", out: "bp", "r times the rectified current into the pfet diode bp")
+        // The rectifier is a two-level diode, so x sits two gate-source drops above vss even at picoamperes:
+        // the cascoded sinks at x (X2, OFN) stay saturated, and their currents do not follow x across the knee.
+        b.nStackDiode("DX", input: "x", "rectifier: takes relu(I(a1) − I(a2) + β_c·b)")
+        b.nStackCopy("NS", of: "DX", top: "x", out: "osnk", "sinks r times the rectified current from osnk (r = NS:DX fingers)")
+        b.nStackCopy("NP", of: "DX", top: "x", out: "bp", "r times the rectified current into the pfet diode bp")
         b.pDiode("PB", input: "bp", "edge current as a pfet mirror input")
         b.pCopy("PS", gate: "bp", out: "osrc", "sources the edge current into osrc")
         // The negative branch (leaky relu, conductance): node y takes the opposite argument, rectifies it and
@@ -109,9 +111,9 @@ public enum CellLibrary {
         b.pCopy("OFPY", gate: "bpoy", out: "y", "negative branch: offset source β_c·|b| (b < 0)")
         b.p("BPOY", d: "bpoy", g: "bpoy", s: "vdd", .diode, "negative branch: offset source bias diode")
         b.bias("ioffyp", net: "bpoy", .toVSS, "negative branch: offset current β_c·|b| (b < 0)")
-        b.nDiode("DY", input: "y", "negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b))")
-        b.nCopy("NSY", gate: "y", out: "osrc", "negative branch: sinks λ·r times the rectified current from osrc")
-        b.nCopy("NPY", gate: "y", out: "bpy", "negative branch: λ·r times the rectified current into the pfet diode bpy")
+        b.nStackDiode("DY", input: "y", "negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b))")
+        b.nStackCopy("NSY", of: "DY", top: "y", out: "osrc", "negative branch: sinks λ·r times the rectified current from osrc")
+        b.nStackCopy("NPY", of: "DY", top: "y", out: "bpy", "negative branch: λ·r times the rectified current into the pfet diode bpy")
         b.pDiode("PBY", input: "bpy", "negative branch: edge current as a pfet mirror input")
         b.pCopy("PSY", gate: "bpy", out: "osnk", "negative branch: sources the edge current into osnk")
         return CellKind(
@@ -119,8 +121,8 @@ public enum CellLibrary {
             summary: """
             Two degenerated nfet front ends, one per input (gates at the node and at vcm, swapped for a negative \
             weight), sum their differential currents into the cascoded pfet diode loads a1 and a2; node x \
-            receives I(a1), sinks I(a2) and the offset current β_c·b, and the cascoded nfet diode at x passes only \
-            the positive part (the relu). Copies ratioed r = NS:DX fingers sink the edge current from osnk and \
+            receives I(a1), sinks I(a2) and the offset current β_c·b, and a two-level nfet diode at x passes only \
+            the positive part (the relu) while holding x high enough for the cascoded sinks there. Copies ratioed r = NS:DX fingers sink the edge current from osnk and \
             source it into osrc: osnk = src and osrc = des for a positive output sign, swapped for a negative one. \
             The internal scale β_c = β·A/r keeps each front end's transconductance inside the resistor range. \
             For a leaky relu (λ = 0.01) or a conductance (λ = 1) a second rectifier node y takes the opposite \
@@ -187,6 +189,22 @@ public enum CellLibrary {
             let mid = "\(name.lowercased())m"
             n(name, d: mid, g: gate, s: "vss", .mirror, purpose)
             n(name + "C", d: out, g: "vbnc", s: mid, .cascode, purpose + " (cascode)")
+        }
+
+        /// Two-level nfet diode: the bottom device is a diode at the mid node, the top one (the `C` slot) a diode
+        /// at `input`, so `input` sits at two gate-source drops (a rectifier whose node must stay high at tiny
+        /// currents).
+        mutating func nStackDiode(_ name: String, input: String, _ purpose: String) {
+            let mid = "\(name.lowercased())m"
+            n(name, d: mid, g: mid, s: "vss", .diode, purpose + " (lower diode)")
+            n(name + "C", d: input, g: input, s: mid, .cascode, purpose + " (upper diode)")
+        }
+
+        /// A copy of a two-level diode: the bottom device's gate at the diode's mid node, the top one's at `top`.
+        mutating func nStackCopy(_ name: String, of diode: String, top: String, out: String, _ purpose: String) {
+            let mid = "\(name.lowercased())m"
+            n(name, d: mid, g: "\(diode.lowercased())m", s: "vss", .mirror, purpose)
+            n(name + "C", d: out, g: top, s: mid, .cascode, purpose + " (cascode)")
         }
 
         /// The floating output stage of the tanh cell: I1 (drain dl) into des and out of src, I2 (dr) the reverse.

@@ -245,6 +245,10 @@ public struct FidelityRunner: Sendable {
         return (a, g, b)
     }
 
+    /// The conductance ngspice puts across every junction in the cell measurements, siemens (its default,
+    /// 1e-12 S, reads as ~1 pA of output leakage per device at a node near 1 V).
+    static var measurementGmin: Double { 1e-15 }
+
     /// Simulates the picked cells at their operating points.
     public func measure(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
         var results: [EdgeFidelity] = []
@@ -277,7 +281,10 @@ public struct FidelityRunner: Sendable {
         let s = circuit.scaling
         // Each cell is its own small circuit (a weak-inversion cell needs gmin stepping at some sweep points,
         // which costs far more in one large matrix); one ngspice process sources them in turn.
+        // ngspice's default gmin (1e-12 S across every junction) would add about a picoampere per device at
+        // the nodes, which is the whole current range of the smallest relu edges; the chip has no gmin.
         let preamble = process.netlistPreamble(corner: corner, root: root) + [
+            ".option gmin=\(Self.measurementGmin)",
             ".temp \(process.nominalTemperatureCelsius)",
             "vdd vdd 0 dc \(s.vdd)", "vcm vcm 0 dc \(s.vcm)",
             "vbnc vbnc 0 dc \(circuit.references.first { $0.name == "vbnc" }!.volts)",

@@ -2,13 +2,13 @@
 *
 * Two degenerated nfet front ends, one per input (gates at the node and at vcm, swapped for a negative
 * weight), sum their differential currents into the cascoded pfet diode loads a1 and a2; node x
-* receives I(a1), sinks I(a2) and the offset current β_c·b, and the cascoded nfet diode at x passes
-* only the positive part (the relu). Copies ratioed r = NS:DX fingers sink the edge current from osnk
-* and source it into osrc: osnk = src and osrc = des for a positive output sign, swapped for a
-* negative one. The internal scale β_c = β·A/r keeps each front end's transconductance inside the
-* resistor range. For a leaky relu (λ = 0.01) or a conductance (λ = 1) a second rectifier node y takes
-* the opposite argument and drives λ times its current the other way (sink from osrc, source into
-* osnk).
+* receives I(a1), sinks I(a2) and the offset current β_c·b, and a two-level nfet diode at x passes
+* only the positive part (the relu) while holding x high enough for the cascoded sinks there. Copies
+* ratioed r = NS:DX fingers sink the edge current from osnk and source it into osrc: osnk = src and
+* osrc = des for a positive output sign, swapped for a negative one. The internal scale β_c = β·A/r
+* keeps each front end's transconductance inside the resistor range. For a leaky relu (λ = 0.01) or a
+* conductance (λ = 1) a second rectifier node y takes the opposite argument and drives λ times its
+* current the other way (sink from osrc, source into osnk).
 *
 * Ports: as1 as2 ad1 ad2 osnk osrc (bound per cell to src, des or vcm), vdd vss vbnc vbpc (global).
 * Placeholders: {{NAME.w}} {{NAME.l}} {{NAME.nf}} per device (w = nf x finger width, nf parallel
@@ -47,8 +47,8 @@
 *   OFP pfet mirror: offset source β_c·b (b > 0)
 *   OFPC pfet cascode: offset source β_c·b (b > 0) (cascode)
 *   BPO pfet diode: offset source bias diode
-*   DX nfet diode: rectifier: takes relu(I(a1) − I(a2) + β_c·b)
-*   DXC nfet cascode: rectifier: takes relu(I(a1) − I(a2) + β_c·b) (cascode)
+*   DX nfet diode: rectifier: takes relu(I(a1) − I(a2) + β_c·b) (lower diode)
+*   DXC nfet cascode: rectifier: takes relu(I(a1) − I(a2) + β_c·b) (upper diode)
 *   NS nfet mirror: sinks r times the rectified current from osnk (r = NS:DX fingers)
 *   NSC nfet cascode: sinks r times the rectified current from osnk (r = NS:DX fingers) (cascode)
 *   NP nfet mirror: r times the rectified current into the pfet diode bp
@@ -71,8 +71,8 @@
 *   OFPY pfet mirror: negative branch: offset source β_c·|b| (b < 0)
 *   OFPYC pfet cascode: negative branch: offset source β_c·|b| (b < 0) (cascode)
 *   BPOY pfet diode: negative branch: offset source bias diode
-*   DY nfet diode: negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b))
-*   DYC nfet cascode: negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b)) (cascode)
+*   DY nfet diode: negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b)) (lower diode)
+*   DYC nfet cascode: negative branch rectifier: takes relu(−(I(a1) − I(a2) + β_c·b)) (upper diode)
 *   NSY nfet mirror: negative branch: sinks λ·r times the rectified current from osrc
 *   NSYC nfet cascode: negative branch: sinks λ·r times the rectified current from osrc (cascode)
 *   NPY nfet mirror: negative branch: λ·r times the rectified current into the pfet diode bpy
@@ -120,12 +120,12 @@ XBO bo bo vss vss {{nfet}} w={{BO.w}} l={{BO.l}} nf={{BO.nf}}
 XOFP ofpm bpo vdd vdd {{pfet}} w={{OFP.w}} l={{OFP.l}} nf={{OFP.nf}}
 XOFPC x vbpc ofpm vdd {{pfet}} w={{OFPC.w}} l={{OFPC.l}} nf={{OFPC.nf}}
 XBPO bpo bpo vdd vdd {{pfet}} w={{BPO.w}} l={{BPO.l}} nf={{BPO.nf}}
-XDX dxm x vss vss {{nfet}} w={{DX.w}} l={{DX.l}} nf={{DX.nf}}
-XDXC x vbnc dxm vss {{nfet}} w={{DXC.w}} l={{DXC.l}} nf={{DXC.nf}}
-XNS nsm x vss vss {{nfet}} w={{NS.w}} l={{NS.l}} nf={{NS.nf}}
-XNSC osnk vbnc nsm vss {{nfet}} w={{NSC.w}} l={{NSC.l}} nf={{NSC.nf}}
-XNP npm x vss vss {{nfet}} w={{NP.w}} l={{NP.l}} nf={{NP.nf}}
-XNPC bp vbnc npm vss {{nfet}} w={{NPC.w}} l={{NPC.l}} nf={{NPC.nf}}
+XDX dxm dxm vss vss {{nfet}} w={{DX.w}} l={{DX.l}} nf={{DX.nf}}
+XDXC x x dxm vss {{nfet}} w={{DXC.w}} l={{DXC.l}} nf={{DXC.nf}}
+XNS nsm dxm vss vss {{nfet}} w={{NS.w}} l={{NS.l}} nf={{NS.nf}}
+XNSC osnk x nsm vss {{nfet}} w={{NSC.w}} l={{NSC.l}} nf={{NSC.nf}}
+XNP npm dxm vss vss {{nfet}} w={{NP.w}} l={{NP.l}} nf={{NP.nf}}
+XNPC bp x npm vss {{nfet}} w={{NPC.w}} l={{NPC.l}} nf={{NPC.nf}}
 XPB pbm bp vdd vdd {{pfet}} w={{PB.w}} l={{PB.l}} nf={{PB.nf}}
 XPBC bp vbpc pbm vdd {{pfet}} w={{PBC.w}} l={{PBC.l}} nf={{PBC.nf}}
 XPS psm bp vdd vdd {{pfet}} w={{PS.w}} l={{PS.l}} nf={{PS.nf}}
@@ -144,12 +144,12 @@ XBOY boy boy vss vss {{nfet}} w={{BOY.w}} l={{BOY.l}} nf={{BOY.nf}}
 XOFPY ofpym bpoy vdd vdd {{pfet}} w={{OFPY.w}} l={{OFPY.l}} nf={{OFPY.nf}}
 XOFPYC y vbpc ofpym vdd {{pfet}} w={{OFPYC.w}} l={{OFPYC.l}} nf={{OFPYC.nf}}
 XBPOY bpoy bpoy vdd vdd {{pfet}} w={{BPOY.w}} l={{BPOY.l}} nf={{BPOY.nf}}
-XDY dym y vss vss {{nfet}} w={{DY.w}} l={{DY.l}} nf={{DY.nf}}
-XDYC y vbnc dym vss {{nfet}} w={{DYC.w}} l={{DYC.l}} nf={{DYC.nf}}
-XNSY nsym y vss vss {{nfet}} w={{NSY.w}} l={{NSY.l}} nf={{NSY.nf}}
-XNSYC osrc vbnc nsym vss {{nfet}} w={{NSYC.w}} l={{NSYC.l}} nf={{NSYC.nf}}
-XNPY npym y vss vss {{nfet}} w={{NPY.w}} l={{NPY.l}} nf={{NPY.nf}}
-XNPYC bpy vbnc npym vss {{nfet}} w={{NPYC.w}} l={{NPYC.l}} nf={{NPYC.nf}}
+XDY dym dym vss vss {{nfet}} w={{DY.w}} l={{DY.l}} nf={{DY.nf}}
+XDYC y y dym vss {{nfet}} w={{DYC.w}} l={{DYC.l}} nf={{DYC.nf}}
+XNSY nsym dym vss vss {{nfet}} w={{NSY.w}} l={{NSY.l}} nf={{NSY.nf}}
+XNSYC osrc y nsym vss {{nfet}} w={{NSYC.w}} l={{NSYC.l}} nf={{NSYC.nf}}
+XNPY npym dym vss vss {{nfet}} w={{NPY.w}} l={{NPY.l}} nf={{NPY.nf}}
+XNPYC bpy y npym vss {{nfet}} w={{NPYC.w}} l={{NPYC.l}} nf={{NPYC.nf}}
 XPBY pbym bpy vdd vdd {{pfet}} w={{PBY.w}} l={{PBY.l}} nf={{PBY.nf}}
 XPBYC bpy vbpc pbym vdd {{pfet}} w={{PBYC.w}} l={{PBYC.l}} nf={{PBYC.nf}}
 XPSY psym bpy vdd vdd {{pfet}} w={{PSY.w}} l={{PSY.l}} nf={{PSY.nf}}
