@@ -13,11 +13,13 @@ import KNProcess
 public struct CellBench: Sendable {
     public var runner: FidelityRunner
     /// Points on the sweep line.
-    public var points = 24
+    public var points = 16
     /// Cell copies per netlist (one ngspice circuit; the netlists of one cell run in turn in one ngspice process).
     /// One: the weak-inversion cells need gmin stepping at most sweep points, and its cost grows faster than the
     /// matrix (sky130 tanh2 cells, 4 points: 1 copy 0.25 s, 10 copies 4 s, 40 copies 34 s).
     public var copiesPerNetlist = 1
+    /// Mismatch copies of each device in ``deviceSigmas(_:cell:voltages:seed:)``.
+    public var deviceSamples = 200
 
     public init(runner: FidelityRunner) { self.runner = runner }
 
@@ -29,6 +31,8 @@ public struct CellBench: Sendable {
         public var src: [[Double]]
         /// Per copy: the current entering des at each point.
         public var des: [[Double]]
+        /// The probed node voltages of the first copy at each point, by vector name.
+        public var probes: [String: [Double]] = [:]
     }
 
     /// The sweep line of a cell: `points` evenly spaced points from its operating point with the smallest argument
@@ -47,7 +51,7 @@ public struct CellBench: Sendable {
     /// Sweeps `copies` of the picked cell: nil is the cell as sized, a perturbation changes one slot. With
     /// `mismatchSeed`, the foundry mismatch is on and netlist `j` of the run uses seed `mismatchSeed + j`.
     public func sweep(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: FidelityRunner.Pick,
-                      copies: [SlotPerturbation?], mismatchSeed: Int? = nil) throws -> Sweep {
+                      copies: [SlotPerturbation?], mismatchSeed: Int? = nil, probes: [String] = []) throws -> Sweep {
         let cell = circuit.layers[pick.layer].cells.cell(pick.row)
         let line = sweepLine(circuit, network: network, samples: samples, pick: pick)
         guard line.vs.count >= 2 else {
@@ -98,6 +102,7 @@ public struct CellBench: Sendable {
                 "wrdata w\(start).txt " + (start..<min(start + 100, chunk.upperBound)).map { "i(VIs\($0)) i(VId\($0))" }
                     .joined(separator: " ")
             }
+            if j == 0 && !probes.isEmpty { control.append("wrdata probe.txt " + probes.map { "v(\($0))" }.joined(separator: " ")) }
             control.append("remcirc")
         }
         control += ["quit 0", ".endc", ".end"]
@@ -120,6 +125,11 @@ public struct CellBench: Sendable {
                 }
             }
         }
-        return Sweep(vs: line.vs, vd: line.vd, src: src, des: des)
+        var probed: [String: [Double]] = [:]
+        if !probes.isEmpty {
+            let rows = try Ngspice.readWrdata(directory.appendingPathComponent("probe.txt"))
+            for (i, name) in probes.enumerated() { probed[name] = rows.map { $0[1 + i] } }
+        }
+        return Sweep(vs: line.vs, vd: line.vd, src: src, des: des, probes: probed)
     }
 }

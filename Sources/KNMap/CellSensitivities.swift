@@ -20,6 +20,9 @@ public struct SlotSensitivity: Sendable, Hashable, Codable {
     public var perVolt: EffectiveDeviation
     /// ∂(offset, gain, amplitude, copy)/∂(Δβ/β).
     public var perRelativeBeta: EffectiveDeviation
+    /// Per series unit: the gate-referred σ (volts) of the instance at its operating point, from a foundry Monte Carlo
+    /// of the device alone (threshold and current-factor mismatch together; see ``CellBench``'s device spread).
+    public var operatingSigmaVT: [Double]
 }
 
 /// The sensitivities of every present slot of one mapped cell, measured in ngspice at the nominal point.
@@ -54,7 +57,12 @@ extension CellBench {
             copies.append(SlotPerturbation(slot: s, change: .threshold(Self.thresholdStep)))
             copies.append(SlotPerturbation(slot: s, change: .currentFactor(Self.currentFactorStep)))
         }
-        let sweep = try self.sweep(circuit, network: network, samples: samples, pick: pick, copies: copies)
+        let probes = Self.probeVectors(kind, cell)
+        let sweep = try self.sweep(circuit, network: network, samples: samples, pick: pick, copies: copies, probes: probes)
+        let middle = sweep.vs.count / 2
+        let voltages = sweep.probes.mapValues { $0[middle] }
+        let sigmas = try deviceSigmas(circuit, cell: cell, voltages: voltages, seed: 1 + pick.layer * 100_003 + cell.edge)
+        let units = Self.instances(kind, cell)
         let extractor = try Self.extractor(sweep, network: network, layer: pick.layer, cell: cell)
         func deviation(_ k: Int) -> EffectiveDeviation {
             extractor.extract(vs: sweep.vs, vd: sweep.vd, src: sweep.src[k], des: sweep.des[k])
@@ -69,7 +77,8 @@ extension CellBench {
                             series: kind.slots[s].role == .resistor ? max(1, cell.series[s]) : 1,
                             fingerWidthUm: kind.slots[s].fingerWidthUm, lengthUm: kind.slots[s].lengthUm,
                             perVolt: scaled(deviation(1 + 2 * j), Self.thresholdStep),
-                            perRelativeBeta: scaled(deviation(2 + 2 * j), Self.currentFactorStep))
+                            perRelativeBeta: scaled(deviation(2 + 2 * j), Self.currentFactorStep),
+                            operatingSigmaVT: zip(units, sigmas).filter { $0.0.slot == s }.map(\.1))
         }
         return CellSensitivities(layer: pick.layer, edge: cell.edge, kind: kind.name, nominal: extractor.nominal,
                                  baseline: baseline, slots: slots)

@@ -52,6 +52,7 @@ public struct CellMonteCarlo: Sendable {
         let sensitivities = try bench.sensitivities(circuit, network: network, samples: operating, pick: pick)
         let cell = MappedCellProvider.cell(sensitivities)
         let predicted = MismatchModel.sigma(cell: cell, mismatch: mismatch)
+        let pelgrom = MismatchModel.sigma(cell: MappedCellProvider.cell(sensitivities, usePelgrom: true), mismatch: mismatch)
         let sweep = try bench.sweep(circuit, network: network, samples: operating, pick: pick,
                                     copies: [SlotPerturbation?](repeating: nil, count: samples),
                                     mismatchSeed: netlistSeed(layer: pick.layer, edge: sensitivities.edge))
@@ -60,7 +61,8 @@ public struct CellMonteCarlo: Sendable {
             extractor.extract(vs: sweep.vs, vd: sweep.vd, src: $0, des: $1) - sensitivities.baseline
         }
         let parameters = EffectiveParameter.allCases.enumerated().map { k, p in
-            ParameterComparison(parameter: p, predicted: predicted[p] ?? 0, measured: deviations.map { $0.values[k] },
+            ParameterComparison(parameter: p, predicted: predicted[p] ?? 0, pelgromPredicted: pelgrom[p] ?? 0,
+                                measured: deviations.map { $0.values[k] },
                                 contributors: Self.contributors(cell, parameter: p, mismatch: mismatch), tolerance: tolerance)
         }
         return EdgeMismatchComparison(layer: pick.layer, edge: sensitivities.edge, devices: cell.devices.count,
@@ -82,8 +84,10 @@ public struct CellMonteCarlo: Sendable {
 /// Predicted against measured σ of one effective parameter of one edge.
 public struct ParameterComparison: Sendable, Codable, Hashable {
     public var parameter: EffectiveParameter
-    /// σ from the mismatch model.
+    /// σ from the mismatch model (each device's gate-referred σ measured at its operating point).
     public var predicted: Double
+    /// σ from the same sensitivities with the process's Pelgrom coefficients instead (for comparison).
+    public var pelgromPredicted: Double
     /// Sample standard deviation over the Monte Carlo copies, with its 95 % interval (χ², n − 1 degrees of freedom).
     public var measured: Double
     public var lower: Double
@@ -99,7 +103,7 @@ public struct ParameterComparison: Sendable, Codable, Hashable {
     /// The devices that dominate the predicted variance, with their shares.
     public var contributors: [String]
 
-    public init(parameter: EffectiveParameter, predicted: Double, measured values: [Double], contributors: [String],
+    public init(parameter: EffectiveParameter, predicted: Double, pelgromPredicted: Double, measured values: [Double], contributors: [String],
                 tolerance: Double) {
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
@@ -107,6 +111,7 @@ public struct ParameterComparison: Sendable, Codable, Hashable {
         let dof = max(n - 1, 1)
         self.parameter = parameter
         self.predicted = predicted
+        self.pelgromPredicted = pelgromPredicted
         self.measured = sd
         self.mean = mean
         lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()

@@ -60,12 +60,13 @@ public struct CellMonteCarloReport: Sendable, Codable {
                          + pad("(\(s.worstEdge))", 22) + String(format: "%5d/%d            %d/%d", s.within, s.edges, s.insideInterval, s.edges))
         }
         lines.append("")
-        lines.append("layer  edge  parameter   predicted σ   measured σ [95 % interval]          ratio   mean        dominant devices")
+        lines.append("layer  edge  parameter   predicted σ   measured σ [95 % interval]          ratio   Pelgrom-only ratio   mean        dominant devices")
         for e in edges {
             for p in e.parameters {
                 lines.append(String(format: "%5d %5d  ", e.layer, e.edge) + pad(p.parameter.rawValue, 10)
                              + String(format: " %12.4e  %11.4e [%.4e, %.4e]  %6.3f", p.predicted, p.measured, p.lower, p.upper, p.ratio)
-                             + (p.within ? " " : "*") + String(format: " %10.3e  ", p.mean) + p.contributors.joined(separator: ", "))
+                             + (p.within ? " " : "*") + String(format: "  %6.3f              %10.3e  ", p.pelgromPredicted / p.measured, p.mean)
+                             + p.contributors.joined(separator: ", "))
             }
         }
         lines.append("")

@@ -41,7 +41,10 @@ public struct MappedCellProvider: EdgeCellProvider {
     }
 
     /// The devices of one measured cell.
-    public static func cell(_ s: CellSensitivities) -> EdgeCell {
+    ///
+    /// Each device carries its gate-referred σ measured at its operating point, which the mismatch model uses instead
+    /// of the Pelgrom coefficients; with `usePelgrom` it carries none (the process's coefficients apply).
+    public static func cell(_ s: CellSensitivities, usePelgrom: Bool = false) -> EdgeCell {
         var devices: [SizedDevice] = []
         for slot in s.slots {
             let share = 1 / Double(slot.series)
@@ -52,7 +55,8 @@ public struct MappedCellProvider: EdgeCellProvider {
                 devices.append(SizedDevice(role: slot.series > 1 ? "\(slot.slot)_\(unit + 1)" : slot.slot,
                                            type: slot.polarity == .n ? .nmos : .pmos,
                                            widthUm: Double(slot.fingers) * slot.fingerWidthUm, lengthUm: slot.lengthUm,
-                                           fingers: slot.fingers, sensitivities: sensitivities))
+                                           fingers: slot.fingers, sensitivities: sensitivities,
+                                           operatingSigmaVT: usePelgrom ? nil : slot.operatingSigmaVT[unit]))
             }
         }
         return EdgeCell(name: "\(s.kind) layer \(s.layer) edge \(s.edge)", devices: devices)

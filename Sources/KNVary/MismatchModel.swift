@@ -139,7 +139,8 @@ public struct MismatchModel: Sendable {
 
     static func terms(_ cell: EdgeCell, mismatch: ProcessMismatch) -> [DeviceTerm] {
         cell.devices.map { d in
-            let sig = mismatch.pair(d.type).deviceSigma(widthUm: d.widthUm, lengthUm: d.lengthUm)
+            var sig = mismatch.pair(d.type).deviceSigma(widthUm: d.widthUm, lengthUm: d.lengthUm)
+            if let measured = d.operatingSigmaVT { sig = (measured, 0) }
             var s = [Double](repeating: 0, count: 8)
             for x in d.sensitivities {
                 let k = EffectiveParameter.allCases.firstIndex(of: x.parameter)!

@@ -44,7 +44,7 @@ struct CellMonteCarloCommand: ParsableCommand {
     var tolerance: Double = 0.2
 
     @Option(help: "Points on each edge's sweep (from its smallest to its largest operating argument).")
-    var points: Int = 24
+    var points: Int = 16
 
     @Option(help: "Sample inputs simulated for the operating points (as kn-map map --samples).")
     var inputs: Int = 16

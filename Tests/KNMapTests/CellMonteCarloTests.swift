@@ -21,7 +21,9 @@ struct CellMonteCarloTests {
         let inputs = try referenceInputs("twomoon")
         let outcome = try pipeline.map(network: network, inputs: inputs)
         let operating = try OperatingSamples.simulate(network: network, inputs: inputs)
-        let bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate()))
+        var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate()))
+        bench.points = 10
+        bench.deviceSamples = 100
         var check = CellMonteCarlo(bench: bench, mismatch: try ProcessMismatch(catalog.process))
         check.samples = 40
         check.seed = 2
@@ -38,10 +40,7 @@ struct CellMonteCarloTests {
                 #expect(p.measured > 0 && p.predicted > 0)
             }
         }
-        // The sensitivities of a whole cell become one device per PDK instance.
-        let sensitivities = try bench.sensitivities(outcome.circuit, network: network, samples: operating, pick: picks[0])
-        let cell = MappedCellProvider.cell(sensitivities)
-        #expect(cell.devices.count == sensitivities.slots.reduce(0) { $0 + $1.series })
-        #expect(sensitivities.baseline.values.allSatisfy { abs($0) < 1e-4 }, "\(sensitivities.baseline)")
+        // Every PDK instance is one device of the model (a twomoon tanh2 cell has dozens, most of them resistor units).
+        #expect(report.edges.allSatisfy { $0.devices > 30 })
     }
 }
