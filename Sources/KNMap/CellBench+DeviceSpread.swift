@@ -66,7 +66,7 @@ extension CellBench {
         let list = all.filter { kind.slots[$0.slot].role != .resistor || $0.unit == middle($0) }
         // One small circuit per device (its own seed), sourced in turn: ngspice looks vectors up one by one, so a
         // single circuit of every copy of every device spends its time in `wrdata`.
-        let preamble = try runner.benchPreamble(circuit, mismatch: true)
+        let preamble = try preamble(circuit, mismatch: true)
         let step = 1e-3
         let directory = try Ngspice.workDirectory(prefix: "kn-devicespread")
         defer { Ngspice.removeWorkDirectory(directory) }

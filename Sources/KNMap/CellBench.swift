@@ -18,6 +18,10 @@ public struct CellBench: Sendable {
     /// One: the weak-inversion cells need gmin stepping at most sweep points, and its cost grows faster than the
     /// matrix (sky130 tanh2 cells, 4 points: 1 copy 0.25 s, 10 copies 4 s, 40 copies 34 s).
     public var copiesPerNetlist = 1
+    /// Multiplies the process's mismatch switch when the mismatch is on (sky130's models multiply every `agauss`
+    /// mismatch term by it, so 0.25 draws a quarter of the foundry σ): to check the mismatch model where the cells
+    /// respond linearly.
+    public var mismatchScale = 1.0
     /// Mismatch copies of each device in ``deviceSigmas(_:cell:voltages:seed:)``.
     public var deviceSamples = 200
 
@@ -33,6 +37,15 @@ public struct CellBench: Sendable {
         public var des: [[Double]]
         /// The probed node voltages of the first copy at each point, by vector name.
         public var probes: [String: [Double]] = [:]
+    }
+
+    /// The bench netlists' preamble, with the mismatch switch scaled by ``mismatchScale`` when the mismatch is on.
+    func preamble(_ circuit: MappedCircuit, mismatch: Bool) throws -> [String] {
+        let lines = try runner.benchPreamble(circuit, mismatch: mismatch)
+        guard mismatch, mismatchScale != 1, let switchParameter = runner.mapper.catalog.process.mismatchSwitch else { return lines }
+        let prefix = ".param \(switchParameter.name)="
+        let value = (switchParameter.onValue ?? 1) * mismatchScale
+        return lines.map { $0.hasPrefix(prefix) ? prefix + String(format: "%.9g", value) : $0 }
     }
 
     /// The sweep line of a cell: `points` evenly spaced points from its operating point with the smallest argument
@@ -61,7 +74,7 @@ public struct CellBench: Sendable {
         let process = runner.mapper.catalog.process
         let writer = SpiceCellWriter(process: process, kind: circuit.cellKinds[0])
         let s = circuit.scaling
-        let preamble = try runner.benchPreamble(circuit, mismatch: mismatchSeed != nil)
+        let preamble = try preamble(circuit, mismatch: mismatchSeed != nil)
         func pwl(_ values: [Double], node: Int) -> String {
             values.enumerated().map {
                 "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"

@@ -41,7 +41,7 @@ public struct CellMonteCarlo: Sendable {
             try edge(circuit, network: network, operating: operating, pick: $0)
         }
         return CellMonteCarloReport(process: circuit.process, corner: circuit.corner, family: circuit.family,
-                                    samples: samples, seed: seed, tolerance: tolerance,
+                                    samples: samples, seed: seed, mismatchScale: bench.mismatchScale, tolerance: tolerance,
                                     pelgrom: [mismatch.nmos.source, mismatch.pmos.source], edges: edges,
                                     seconds: Date().timeIntervalSince(start))
     }

@@ -11,6 +11,8 @@ public struct CellMonteCarloReport: Sendable, Codable {
     /// Mismatch samples per edge and the seed of the draws.
     public var samples: Int
     public var seed: Int
+    /// The factor on the foundry mismatch (1: the process as it is).
+    public var mismatchScale: Double
     /// Largest accepted |predicted/measured − 1|.
     public var tolerance: Double
     /// Where the Pelgrom coefficients come from (nmos, pmos).
@@ -50,7 +52,8 @@ public struct CellMonteCarloReport: Sendable, Codable {
 
     /// The text report.
     public var text: String {
-        var lines = ["kn-toolkit cell mismatch Monte Carlo: \(family) cells on \(process) (\(corner)), \(edges.count) edges × \(samples) samples, seed \(seed)",
+        var lines = ["kn-toolkit cell mismatch Monte Carlo: \(family) cells on \(process) (\(corner)), \(edges.count) edges × \(samples) samples, seed \(seed)"
+                        + (mismatchScale == 1 ? "" : ", foundry mismatch × \(mismatchScale)"),
                      "Pelgrom coefficients: " + pelgrom.joined(separator: "; "),
                      "Units: offset in activation-argument units, gain/amplitude/copy relative. ratio = predicted σ / measured σ; 95 % interval of the measured σ (χ²).",
                      ""]

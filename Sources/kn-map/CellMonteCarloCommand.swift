@@ -43,6 +43,9 @@ struct CellMonteCarloCommand: ParsableCommand {
     @Option(help: "Largest accepted |predicted σ / measured σ − 1|.")
     var tolerance: Double = 0.2
 
+    @Option(help: "Factor on the foundry mismatch (sky130 multiplies every mismatch term by its switch): below 1 checks the model where the cells respond linearly.")
+    var mismatchScale: Double = 1
+
     @Option(help: "Points on each edge's sweep (from its smallest to its largest operating argument).")
     var points: Int = 16
 
@@ -58,6 +61,7 @@ struct CellMonteCarloCommand: ParsableCommand {
     func validate() throws {
         if samples < 10 { throw ValidationError("--samples must be at least 10 (a σ from fewer copies says little)") }
         if !(tolerance > 0) { throw ValidationError("--tolerance must be positive") }
+        if !(mismatchScale > 0 && mismatchScale <= 1) { throw ValidationError("--mismatch-scale must be in (0, 1]") }
         if points < 8 { throw ValidationError("--points must be at least 8") }
         if inputs < 1 { throw ValidationError("--inputs must be at least 1") }
         if processes < 1 { throw ValidationError("--processes must be at least 1") }
@@ -72,6 +76,7 @@ struct CellMonteCarloCommand: ParsableCommand {
         var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: folder.catalog), root: .resolve(),
                                                      ngspice: try Ngspice.locate()))
         bench.points = points
+        bench.mismatchScale = mismatchScale
         var check = CellMonteCarlo(bench: bench, mismatch: try ProcessMismatch(folder.catalog.process))
         check.samples = samples
         check.seed = seed
