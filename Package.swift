@@ -52,7 +52,7 @@ let package = Package(
         // emit: Verilog-A and SPICE writers, simulator flows and rawfiles.
         .target(name: "KNEmit", dependencies: ["KNModel", "KNSimulate", "KNProcess", "KNMap"], resources: []),
         // vary: mismatch, noise and Monte Carlo.
-        .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate", "KNProcess"]),
+        .target(name: "KNVary", dependencies: ["KNModel", "KNSimulate", "KNProcess", "KNMap"]),
 
         .executableTarget(name: "kn-map", dependencies: [
             "KNModel", "KNImport", "KNSimulate", "KNProcess", "KNMap", "KNEmit", "KNVary",
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "KNSimulateTests", dependencies: ["KNTestSupport", "KNSimulate", "KNImport", "KNModel"], exclude: ["Fixtures"]),
         .testTarget(name: "KNProcessTests", dependencies: ["KNTestSupport", "KNProcess"]),
         .testTarget(name: "KNEmitTests", dependencies: ["KNTestSupport", "KNEmit", "KNImport", "KNSimulate", "KNModel", "KNMap", "KNProcess"]),
-        .testTarget(name: "KNMapTests", dependencies: ["KNTestSupport", "KNMap", "KNImport", "KNSimulate", "KNModel", "KNProcess"]),
+        .testTarget(name: "KNMapTests", dependencies: ["KNTestSupport", "KNMap", "KNImport", "KNSimulate", "KNModel", "KNProcess", "KNVary"]),
         .testTarget(name: "KNVaryTests", dependencies: ["KNTestSupport", "KNVary", "KNImport", "KNSimulate", "KNModel"]),
         .testTarget(name: "KNMapCLITests", dependencies: ["KNTestSupport", "kn-map", "KNModel", "KNEmit", "KNMap"]),
     ]

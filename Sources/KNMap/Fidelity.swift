@@ -259,6 +259,39 @@ public struct FidelityRunner: Sendable {
         return results
     }
 
+    /// The models of the circuit's corner (mismatch switched on when asked), the temperature, the supply, V_CM, the
+    /// cascode references and the sweep variable `sw`: the start of every netlist that measures cells.
+    func benchPreamble(_ circuit: MappedCircuit, mismatch: Bool = false) throws -> [String] {
+        let process = mapper.catalog.process
+        try process.verifyInstalled(in: root)
+        let corner = try process.corner(named: circuit.corner)
+        let s = circuit.scaling
+        func reference(_ name: String) throws -> Double {
+            guard let r = circuit.references.first(where: { $0.name == name }) else {
+                throw MapError.invalid("the circuit has no reference \(name)", fix: "map the network again with kn-map map")
+            }
+            return r.volts
+        }
+        // ngspice's default gmin (1e-12 S across every junction) would add about a picoampere per device at
+        // the nodes, which is the whole current range of the smallest relu edges; the chip has no gmin.
+        return process.netlistPreamble(corner: corner, root: root, mismatch: mismatch) + [
+            ".option gmin=\(Self.measurementGmin)",
+            ".temp \(process.nominalTemperatureCelsius)",
+            "vdd vdd 0 dc \(s.vdd)", "vcm vcm 0 dc \(s.vcm)",
+            "vbnc vbnc 0 dc \(try reference("vbnc"))", "vbpc vbpc 0 dc \(try reference("vbpc"))", "vsw sw 0 dc 0"]
+    }
+
+    /// The nets a cell's ports connect to: `src`/`des` bindings to the given nets, the rest to vcm, then the globals.
+    static func portNets(_ cell: Cell, src: String, des: String) -> [String] {
+        cell.ports.map { binding -> String in
+            switch binding {
+            case .src: return src
+            case .des: return des
+            case .vcm: return "vcm"
+            }
+        } + ["vdd", "0", "vbnc", "vbpc"]
+    }
+
     func operatingPoints(network: Network, samples: OperatingSamples, layer: Int, cell: Cell) -> [(Double, Double)] {
         var points = samples.points(layer: layer, src: cell.src, des: cell.des)
         // Sorted by the cell's argument (monotone in the current of every cell kind).
@@ -274,21 +307,13 @@ public struct FidelityRunner: Sendable {
 
     func measureBatch(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
         let process = mapper.catalog.process
-        try process.verifyInstalled(in: root)
         let corner = try process.corner(named: circuit.corner)
         let kind = circuit.cellKinds[0]
         let writer = SpiceCellWriter(process: process, kind: kind)
         let s = circuit.scaling
         // Each cell is its own small circuit (a weak-inversion cell needs gmin stepping at some sweep points,
         // which costs far more in one large matrix); one ngspice process sources them in turn.
-        // ngspice's default gmin (1e-12 S across every junction) would add about a picoampere per device at
-        // the nodes, which is the whole current range of the smallest relu edges; the chip has no gmin.
-        let preamble = process.netlistPreamble(corner: corner, root: root) + [
-            ".option gmin=\(Self.measurementGmin)",
-            ".temp \(process.nominalTemperatureCelsius)",
-            "vdd vdd 0 dc \(s.vdd)", "vcm vcm 0 dc \(s.vcm)",
-            "vbnc vbnc 0 dc \(circuit.references.first { $0.name == "vbnc" }!.volts)",
-            "vbpc vbpc 0 dc \(circuit.references.first { $0.name == "vbpc" }!.volts)", "vsw sw 0 dc 0"]
+        let preamble = try benchPreamble(circuit)
         let directory = try Ngspice.workDirectory(prefix: "kn-fidelity")
         defer { Ngspice.removeWorkDirectory(directory) }
         var cells: [Cell] = [], points: [[(Double, Double)]] = []
@@ -317,14 +342,7 @@ public struct FidelityRunner: Sendable {
             lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.1), node: cell.des)))")
             lines.append("VIs\(k) bs\(k) ns\(k) dc 0")
             lines.append("VId\(k) bd\(k) nd\(k) dc 0")
-            let bound = cell.ports.map { binding -> String in
-                switch binding {
-                case .src: return "ns\(k)"
-                case .des: return "nd\(k)"
-                case .vcm: return "vcm"
-                }
-            }
-            lines.append("Xc\(k) " + (bound + ["vdd", "0", "vbnc", "vbpc"]).joined(separator: " ") + " c\(k)")
+            lines.append("Xc\(k) " + Self.portNets(cell, src: "ns\(k)", des: "nd\(k)").joined(separator: " ") + " c\(k)")
             lines.append(".end")
             try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("c\(k).cir"), atomically: true, encoding: .utf8)
             control += ["source c\(k).cir", "dc vsw 0 \(max(ops.count - 1, 1)) 1",

@@ -47,8 +47,18 @@ extension FidelityRunner {
     /// Below this many cells per shard a second ngspice process costs more than it saves.
     static var batchSizeFloor: Int { 4 }
 
+    /// Runs `body` on every pick in `processes` concurrent shards (pick k in shard k mod `processes`, so neighbouring
+    /// picks run side by side); results in pick order, the first error rethrown.
+    public static func inParallel<T: Sendable>(_ picks: [Pick], processes: Int,
+                                               _ body: @Sendable (Pick) throws -> T) throws -> [T] {
+        let count = max(1, min(processes, picks.count))
+        let shards = (0..<count).map { k in stride(from: k, to: picks.count, by: count).map { picks[$0] } }
+        let results = try concurrently(shards) { shard in try shard.map(body) }
+        return picks.indices.map { results[$0 % count][$0 / count] }
+    }
+
     /// Runs `body` on every shard concurrently; results in shard order, the first error rethrown.
-    static func concurrently<T: Sendable>(_ shards: [[Pick]], _ body: @Sendable ([Pick]) throws -> T) throws -> [T] {
+    public static func concurrently<T: Sendable>(_ shards: [[Pick]], _ body: @Sendable ([Pick]) throws -> T) throws -> [T] {
         let slots = ResultSlots<T, any Error>(count: shards.count)
         DispatchQueue.concurrentPerform(iterations: shards.count) { k in
             do { slots.set(k, .success(try body(shards[k]))) } catch { slots.set(k, .failure(error)) }

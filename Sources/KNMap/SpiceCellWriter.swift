@@ -27,7 +27,11 @@ public struct SpiceCellWriter: Sendable {
     /// With `biasParameters`, every nonzero bias reference reads its current from the subcircuit parameter
     /// ``biasParameter(_:)`` (declared with the cell's value as default), so cells that differ only in their
     /// bias currents share one subcircuit and each instance passes its own currents.
-    public func subcircuit(name: String, cell: Cell, biasParameters: Bool = false) throws -> [String] {
+    ///
+    /// A `perturbation` shifts one slot's threshold or scales its current factor (every unit of a resistor stack):
+    /// what ``CellBench`` measures the mismatch sensitivities with.
+    public func subcircuit(name: String, cell: Cell, biasParameters: Bool = false,
+                           perturbation: SlotPerturbation? = nil) throws -> [String] {
         let used = kind.biases.indices.filter { cell.bias[$0] > 0 }
         var header = ".subckt \(name) \(portOrder.joined(separator: " "))"
         if biasParameters, !used.isEmpty {
@@ -43,7 +47,23 @@ public struct SpiceCellWriter: Sendable {
                 let drain = unit == 0 ? slot.drain : "\(slot.name.lowercased())_\(unit)"
                 let source = unit == units - 1 ? slot.source : "\(slot.name.lowercased())_\(unit + 1)"
                 let instance = units == 1 ? slot.name : "\(slot.name)_\(unit + 1)"
-                var line = device.instanceLine(name: instance, drain: drain, gate: slot.gate, source: source, bulk: slot.bulk,
+                var gate = slot.gate, drainTerminal = drain
+                if let perturbation, perturbation.slot == i {
+                    let tag = "\(instance.lowercased())_pt"
+                    switch perturbation.change {
+                    case let .threshold(volts):
+                        // ΔVT > 0 lowers |I|: the gate sees vg − ΔVT (nfet) or vg + ΔVT (pfet).
+                        gate = "g\(tag)"
+                        let shift = slot.polarity == .n ? -volts : volts
+                        lines.append("Vg\(tag) \(gate) \(slot.gate) dc \(String(format: "%.9g", shift))")
+                    case let .currentFactor(fraction):
+                        // Δβ/β: a current-controlled source adds `fraction` times the drain current in parallel.
+                        drainTerminal = "d\(tag)"
+                        lines.append("Vd\(tag) \(drain) \(drainTerminal) dc 0")
+                        lines.append("Fd\(tag) \(drain) \(source) Vd\(tag) \(String(format: "%.9g", fraction))")
+                    }
+                }
+                var line = device.instanceLine(name: instance, drain: drainTerminal, gate: gate, source: source, bulk: slot.bulk,
                                                widthUm: Double(f) * (slot.fingerWidthUm > 0 ? slot.fingerWidthUm : fingerWidth),
                                                lengthUm: slot.lengthUm)
                 if let nf = device.fingers { line += " \(nf)=\(f)" }
@@ -59,5 +79,23 @@ public struct SpiceCellWriter: Sendable {
         }
         lines.append(".ends \(name)")
         return lines
+    }
+}
+
+/// A small change of one device slot of a cell, for measuring how the cell's effective parameters move with it.
+public struct SlotPerturbation: Sendable, Hashable, Codable {
+    public enum Change: Sendable, Hashable, Codable {
+        /// A threshold shift ΔVT (volts; positive lowers the magnitude of the current), as a series gate source.
+        case threshold(Double)
+        /// A current-factor change Δβ/β (fraction), as a parallel current-controlled source.
+        case currentFactor(Double)
+    }
+    /// The slot index in the ``CellKind``.
+    public var slot: Int
+    public var change: Change
+
+    public init(slot: Int, change: Change) {
+        self.slot = slot
+        self.change = change
     }
 }

@@ -47,7 +47,7 @@ public struct MismatchFit: Sendable, Hashable {
     }
 
     /// Wilson–Hilferty approximation of the χ² quantile (relative error below 1e-3 for ν ≥ 30).
-    static func chiSquareQuantile(probability: Double, degreesOfFreedom nu: Double) -> Double {
+    public static func chiSquareQuantile(probability: Double, degreesOfFreedom nu: Double) -> Double {
         let z = probability > 0.5 ? 1.959963984540054 : -1.959963984540054
         precondition(abs(abs(probability - 0.5) - 0.475) < 1e-12, "only the 2.5 % and 97.5 % quantiles are tabulated")
         let a = 2 / (9 * nu)

@@ -35,19 +35,41 @@ public struct Sensitivity: Codable, Hashable, Sendable {
 }
 
 /// One sized transistor of an edge cell, with its role and its sensitivities.
+///
+/// A device of `fingers` parallel fingers is one PDK instance of total width ``widthUm``: its mismatch is one draw
+/// for the whole gate area W·L (the average of the fingers' independent draws), so ``widthUm`` is the sum of the
+/// finger widths and ``sensitivities`` are those of the whole device.
 public struct SizedDevice: Codable, Hashable, Sendable {
     public var role: String
     public var type: DeviceType
+    /// Total width (every finger), µm.
     public var widthUm: Double
     public var lengthUm: Double
+    /// Parallel fingers of the instance (1 when not recorded).
+    public var fingers: Int
     public var sensitivities: [Sensitivity]
+    /// The device's gate-referred σ (volts) measured at its operating point, when known: it then replaces the
+    /// Pelgrom σ(ΔVT), and σ(Δβ/β) is taken as zero (it is part of the measured gate-referred σ).
+    public var operatingSigmaVT: Double?
 
-    public init(role: String, type: DeviceType, widthUm: Double, lengthUm: Double, sensitivities: [Sensitivity]) {
+    public init(role: String, type: DeviceType, widthUm: Double, lengthUm: Double, fingers: Int = 1,
+                sensitivities: [Sensitivity], operatingSigmaVT: Double? = nil) {
         self.role = role
         self.type = type
         self.widthUm = widthUm
         self.lengthUm = lengthUm
+        self.fingers = fingers
         self.sensitivities = sensitivities
+        self.operatingSigmaVT = operatingSigmaVT
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(role: try c.decode(String.self, forKey: .role), type: try c.decode(DeviceType.self, forKey: .type),
+                  widthUm: try c.decode(Double.self, forKey: .widthUm), lengthUm: try c.decode(Double.self, forKey: .lengthUm),
+                  fingers: try c.decodeIfPresent(Int.self, forKey: .fingers) ?? 1,
+                  sensitivities: try c.decode([Sensitivity].self, forKey: .sensitivities),
+                  operatingSigmaVT: try c.decodeIfPresent(Double.self, forKey: .operatingSigmaVT))
     }
 
     /// The gate area W·L in µm².

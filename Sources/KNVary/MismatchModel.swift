@@ -129,17 +129,7 @@ public struct MismatchModel: Sendable {
             var layerTerms = [[DeviceTerm]]()
             layerTerms.reserveCapacity(layer.edgeCount)
             for e in 0..<layer.edgeCount {
-                let cell = cells.cell(layer: l, edge: e)
-                layerTerms.append(cell.devices.map { d in
-                    let sig = mismatch.pair(d.type).deviceSigma(widthUm: d.widthUm, lengthUm: d.lengthUm)
-                    var s = [Double](repeating: 0, count: 8)
-                    for x in d.sensitivities {
-                        let k = EffectiveParameter.allCases.firstIndex(of: x.parameter)!
-                        s[2 * k] += x.perVolt
-                        s[2 * k + 1] += x.perRelativeBeta
-                    }
-                    return DeviceTerm(sigmaVT: sig.vt, sigmaBeta: sig.beta, s: s)
-                })
+                layerTerms.append(Self.terms(cells.cell(layer: l, edge: e), mismatch: mismatch))
             }
             terms.append(layerTerms)
         }
@@ -147,17 +137,41 @@ public struct MismatchModel: Sendable {
         self.edgeCounts = network.layers.map(\.edgeCount)
     }
 
-    /// The standard deviation of each effective parameter of edge `e` of layer `l` (devices independent).
-    public func sigma(layer l: Int, edge e: Int) -> [EffectiveParameter: Double] {
+    static func terms(_ cell: EdgeCell, mismatch: ProcessMismatch) -> [DeviceTerm] {
+        cell.devices.map { d in
+            var sig = mismatch.pair(d.type).deviceSigma(widthUm: d.widthUm, lengthUm: d.lengthUm)
+            if let measured = d.operatingSigmaVT { sig = (measured, 0) }
+            var s = [Double](repeating: 0, count: 8)
+            for x in d.sensitivities {
+                let k = EffectiveParameter.allCases.firstIndex(of: x.parameter)!
+                s[2 * k] += x.perVolt
+                s[2 * k + 1] += x.perRelativeBeta
+            }
+            return DeviceTerm(sigmaVT: sig.vt, sigmaBeta: sig.beta, s: s)
+        }
+    }
+
+    static func sigma(_ terms: [DeviceTerm], scale: Double) -> [EffectiveParameter: Double] {
         var out = [EffectiveParameter: Double]()
         for (k, p) in EffectiveParameter.allCases.enumerated() {
             var v = 0.0
-            for t in terms[l][e] {
+            for t in terms {
                 v += pow(t.s[2 * k] * t.sigmaVT, 2) + pow(t.s[2 * k + 1] * t.sigmaBeta, 2)
             }
             out[p] = scale * v.squareRoot()
         }
         return out
+    }
+
+    /// The standard deviation of each effective parameter of edge `e` of layer `l` (devices independent).
+    public func sigma(layer l: Int, edge e: Int) -> [EffectiveParameter: Double] {
+        Self.sigma(terms[l][e], scale: scale)
+    }
+
+    /// The standard deviation of each effective parameter of one cell (devices independent, ΔVT and Δβ/β of each
+    /// device independent), with the process's Pelgrom coefficients.
+    public static func sigma(cell: EdgeCell, mismatch: ProcessMismatch) -> [EffectiveParameter: Double] {
+        sigma(terms(cell, mismatch: mismatch), scale: 1)
     }
 
     /// The covariance of edge `e`'s effective parameters (offset, gain, amplitude, copy), row-major 4 × 4,

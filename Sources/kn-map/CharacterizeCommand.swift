@@ -53,24 +53,8 @@ struct CharacterizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try ModelFile.read(from: URL(fileURLWithPath: model))
-        let circuitURL = URL(fileURLWithPath: folder).appendingPathComponent("circuit.json")
-        let circuit: MappedCircuit
-        do {
-            let decoder = JSONDecoder()
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            circuit = try decoder.decode(MappedCircuit.self, from: Data(contentsOf: circuitURL))
-        } catch {
-            throw ValidationError("\(circuitURL.path): cannot read the mapped circuit (\(error.localizedDescription)); give the folder kn-map map -o wrote")
-        }
-        let cells = circuit.layers.map(\.cells.count), edgeCounts = network.layers.map(\.edgeCount)
-        guard circuit.family == network.family.description, cells == edgeCounts else {
-            throw ValidationError("\(circuitURL.path): the circuit maps \(circuit.family) with \(cells) cells per layer, the model \(model) is \(network.family.description) with \(edgeCounts) edges; give the model the circuit was mapped from")
-        }
-        let xml = try ToolkitFolders.processDescription(circuit.process)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(circuit.process).gmid.json"))
-        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let folder = try MappedFolder.load(model: model, circuit: self.folder)
+        let network = folder.network, circuit = folder.circuit, catalog = folder.catalog
         let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
         let operating = try OperatingSamples.simulate(network: network, inputs: inputs)
         var characterizer = EdgeCharacterizer(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(),

@@ -12,8 +12,10 @@ struct MonteCarloCommand: ParsableCommand {
         discussion: """
         Each sample is one chip: every edge's offset, gain, amplitude and src/des copy mismatch is drawn from
         Pelgrom's law (pdk/<name>.xml: σ(ΔVT) = A_VT/√(WL), σ(Δβ/β) = A_β/√(WL)) through the sensitivities of
-        the edge's cell. Until the mapper sizes real cells, the cells are an ASSUMED default topology (input pair,
-        degeneration, tail and two output mirrors with fixed W × L); every report says so. Sample i depends only
+        the edge's cell. With --circuit the cells are the mapped circuit's sized cells, each device's sensitivities
+        measured in ngspice (a minute or so per 50 cells per core; `kn-map mc-cells` checks them against a foundry
+        Monte Carlo); without it they are an ASSUMED default topology (input pair, degeneration, tail and two output
+        mirrors with fixed W × L). Every report says which. Sample i depends only
         on (--seed, i): shards merge exactly, and a killed run continues with --resume.
 
         The network is integrated with fixed-step RK4, the step chosen so that the nominal read-out is within
@@ -37,6 +39,9 @@ struct MonteCarloCommand: ParsableCommand {
 struct VariationOptions: ParsableArguments {
     @Option(help: "Process description pdk/<name>.xml with the Pelgrom coefficients.")
     var pdk = "sky130"
+
+    @Option(help: "A mapped circuit (the folder kn-map map wrote, or its circuit.json) for this model: use its sized cells, with every cell's sensitivities measured in ngspice, and its process's Pelgrom coefficients, instead of the assumed topology and --pdk.")
+    var circuit: String?
 
     @Option(help: "Volts per model unit α (DESIGN.md §3).")
     var alpha = 0.03
@@ -114,7 +119,13 @@ struct VariationOptions: ParsableArguments {
         try ProcessMismatch.load(processFile: ToolkitFolders.processDescription(pdk))
     }
 
-    func mismatchModel(_ network: Network) throws -> MismatchModel {
+    /// The mismatch model of `network` (read from `model`): the mapped cells of --circuit, else the assumed topology.
+    func mismatchModel(_ network: Network, model: String) throws -> MismatchModel {
+        if let circuit {
+            let folder = try MappedFolder.load(network: network, model: model, circuit: circuit)
+            return MismatchModel(network: network, cells: try folder.cellProvider(), mismatch: try ProcessMismatch(folder.catalog.process),
+                                 global: try globalShift(), scale: sigmaScale, components: try componentSet())
+        }
         let cells = AssumedCellTopology(family: network.family, voltsPerUnit: alpha, temperatureKelvin: temperature + 273.15)
         return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(), scale: sigmaScale,
                              components: try componentSet())
@@ -234,7 +245,7 @@ struct MonteCarloRun: ParsableCommand {
         let network = try ModelFile.decode(modelData, path: model)
         let (inputs, labels, inputName, inputDigest) = try input.load(network)
         let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
-        let mismatch = try variation.mismatchModel(network)
+        let mismatch = try variation.mismatchModel(network, model: model)
         let noiseModel = noise ? NoiseModel(scale: variation.scale, flickerCorner: flickerCorner) : nil
         let runner = try MonteCarloRunner(integrator: integrator, mismatch: mismatch, noise: noiseModel, inputs: inputs,
                                           labels: labels, seed: seed)

@@ -65,7 +65,7 @@ struct RetrainCommand: ParsableCommand {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
         let (inputs, labels, name, _) = try input.load(network)
         let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
-        let mismatch = try variation.mismatchModel(network)
+        let mismatch = try variation.mismatchModel(network, model: model)
         var options = RetrainOptions()
         options.iterations = iterations
         options.chipsPerStep = chips

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KNMap
+import KNModel
+import KNProcess
+import KNVary
+
+/// A model file and the circuit `kn-map map` wrote for it, checked against each other, with the device catalog of
+/// the circuit's process: what the commands that measure an existing circuit start from.
+struct MappedFolder {
+    var network: Network
+    var circuit: MappedCircuit
+    var circuitURL: URL
+    var catalog: DeviceCatalog
+
+    /// - Parameters:
+    ///   - model: the `.knm` the circuit was mapped from.
+    ///   - circuit: the folder `kn-map map -o` wrote, or its `circuit.json`.
+    static func load(model: String, circuit path: String) throws -> MappedFolder {
+        try load(network: try ModelFile.read(from: URL(fileURLWithPath: model)), model: model, circuit: path)
+    }
+
+    /// The same for a model already read from the file `model`.
+    static func load(network: Network, model: String, circuit path: String) throws -> MappedFolder {
+        var url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            url = url.appendingPathComponent("circuit.json")
+        }
+        let circuit: MappedCircuit
+        do {
+            circuit = try MappedCircuitFile.read(from: url)
+        } catch {
+            throw ValidationError("\(error); give the folder kn-map map -o wrote")
+        }
+        let cells = circuit.layers.map(\.cells.count), edgeCounts = network.layers.map(\.edgeCount)
+        guard circuit.family == network.family.description, cells == edgeCounts else {
+            throw ValidationError("\(url.path): the circuit maps \(circuit.family) with \(cells) cells per layer, the model \(model) is \(network.family.description) with \(edgeCounts) edges; give the model the circuit was mapped from")
+        }
+        let xml = try ToolkitFolders.processDescription(circuit.process)
+        let process = try ProcessDescription.load(contentsOf: xml)
+        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(circuit.process).gmid.json"))
+        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        return MappedFolder(network: network, circuit: circuit, circuitURL: url, catalog: catalog)
+    }
+}
+
+extension MappedFolder {
+    /// The mapped-cell provider of the whole circuit: every cell's sensitivities measured in ngspice at the
+    /// operating points of the map's default sample inputs.
+    func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> MappedCellProvider {
+        let operating = try OperatingSamples.simulate(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
+        let bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(), ngspice: try Ngspice.locate()))
+        let start = Date()
+        let picks = FidelityRunner.sample(circuit, count: .max)
+        let sensitivities = try MappedCellProvider.measure(circuit, network: network, operating: operating, bench: bench,
+                                                           picks: picks, processes: processes)
+        FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cells in %.1f s\n",
+                                                   picks.count, Date().timeIntervalSince(start)).utf8))
+        return MappedCellProvider(sensitivities, source: circuitURL.path)
+    }
+}
