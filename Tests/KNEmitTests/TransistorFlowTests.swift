@@ -112,13 +112,6 @@ struct TransistorFlowTests {
         for r in result.samples { #expect(zip(r.expected[1], r.expected[0]).map { abs($0 - $1) }.max()! > 0.1) }
         let characterized = try #require(result.worstCharacterizedRMS)
         #expect(characterized <= 0.01, "rms against the characterized model \(characterized)")
-        // Known issue: the three two-input cells of this sub-network keep a static error after calibration (NRMSE
-        // 9–21 % where the single-input cells reach 1 %). Both front ends' tails flow through the triode loads,
-        // which then need the DC bypass and sit at the full 0.1 V design drop; measured before calibration they
-        // are 1.9 times too steep (single-input cells 1.3 times), and the gain/offset/amplitude correction does not
-        // bring them back. The fitted laws show this static error moves the outputs by 0.15–0.25 units.
-        withKnownIssue("two-input tanh2 cells keep a static error after calibration") {
-            #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
-        }
+        #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
     }
 }
