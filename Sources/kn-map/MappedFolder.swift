@@ -31,7 +31,8 @@ struct MappedFolder {
         do {
             circuit = try MappedCircuitFile.read(from: url)
         } catch {
-            throw ValidationError("\(error); give the folder kn-map map -o wrote")
+            // MapError names the file and the fix (the circuit.json, or the folder, that `kn-map map -o` wrote).
+            throw ValidationError("\(error)")
         }
         let cells = circuit.layers.map(\.cells.count), edgeCounts = network.layers.map(\.edgeCount)
         guard circuit.family == network.family.description, cells == edgeCounts else {

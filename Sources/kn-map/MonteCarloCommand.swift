@@ -13,7 +13,7 @@ struct MonteCarloCommand: ParsableCommand {
         Each sample is one chip: every edge's offset, gain, amplitude and src/des copy mismatch is drawn from
         Pelgrom's law (pdk/<name>.xml: σ(ΔVT) = A_VT/√(WL), σ(Δβ/β) = A_β/√(WL)) through the sensitivities of
         the edge's cell. With --circuit the cells are the mapped circuit's sized cells, each device's sensitivities
-        measured in ngspice (a minute or so per 50 cells per core; `kn-map mc-cells` checks them against a foundry
+        measured in ngspice (a minute or two per cell per core; `kn-map mc-cells` checks them against a foundry
         Monte Carlo); without it they are an ASSUMED default topology (input pair, degeneration, tail and two output
         mirrors with fixed W × L). Every report says which. Sample i depends only
         on (--seed, i): shards merge exactly, and a killed run continues with --resume.
