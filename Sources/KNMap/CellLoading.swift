@@ -55,8 +55,8 @@ public struct CellLoading: Sendable, Hashable {
                     cell += s * s * stack.unitRC / (Double.pi * Double.pi)
                 }
                 for mirror in model.mirrors where fingers[base + mirror.diode] > 0 {
-                    let c = mirror.gates.reduce(0) { $0 + Double(fingers[base + $1.slot]) * $1.farads }
-                    cell += c / (Double(fingers[base + mirror.diode]) * mirror.gmPerFinger)
+                    let gates = mirror.gates.reduce(0) { $0 + Double(fingers[base + $1.slot]) * $1.farads }
+                    cell += gates / (Double(fingers[base + mirror.diode]) * mirror.gmPerFinger)
                 }
                 slowest = max(slowest, cell)
             }
