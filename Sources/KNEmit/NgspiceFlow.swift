@@ -88,15 +88,20 @@ extension NgspiceFlow {
     /// Throws ``FlowError/noResults(netlist:problem:logTail:)`` when the simulator wrote no rawfile and
     /// ``VerificationError`` when the rawfile has no transient plot.
     static func transient(of written: NgspiceNetlist, run simulate: (URL) throws -> SimulatorRun) throws -> (SimulatorRun, RawPlot) {
-        try? FileManager.default.removeItem(at: written.rawfile)
-        let run = try simulate(written.url)
-        guard FileManager.default.fileExists(atPath: written.rawfile.path) else {
-            throw FlowError.noResults(netlist: written.url.path, problem: "the simulator finished but wrote no rawfile \(written.rawfile.lastPathComponent)",
+        try transient(netlist: written.url, rawfile: written.rawfile, run: simulate)
+    }
+
+    /// ``transient(of:run:)`` for any netlist and the rawfile it writes (a transistor-level netlist, say).
+    static func transient(netlist: URL, rawfile: URL, run simulate: (URL) throws -> SimulatorRun) throws -> (SimulatorRun, RawPlot) {
+        try? FileManager.default.removeItem(at: rawfile)
+        let run = try simulate(netlist)
+        guard FileManager.default.fileExists(atPath: rawfile.path) else {
+            throw FlowError.noResults(netlist: netlist.path, problem: "the simulator finished but wrote no rawfile \(rawfile.lastPathComponent)",
                                       logTail: NgspiceRunner.tail(run.logText))
         }
-        let raw = try Rawfile(contentsOf: written.rawfile)
+        let raw = try Rawfile(contentsOf: rawfile)
         guard let plot = raw.plot(named: "transient") else {
-            throw VerificationError.missing(path: written.rawfile.path, what: "the transient plot")
+            throw VerificationError.missing(path: rawfile.path, what: "the transient plot")
         }
         return (run, plot)
     }

@@ -24,9 +24,13 @@ public struct TransistorSampleResult: Sendable {
 
     static func rms(_ measured: [[Double]], _ reference: [[Double]]) -> [Double] {
         reference.indices.map { k in
-            let d = reference[k].indices.map { measured[k][$0] - reference[k][$0] }
+            let d = differences(measured, reference, anchor: k)
             return d.isEmpty ? 0 : (d.reduce(0) { $0 + $1 * $1 } / Double(d.count)).squareRoot()
         }
+    }
+
+    static func differences(_ measured: [[Double]], _ reference: [[Double]], anchor k: Int) -> [Double] {
+        reference[k].indices.map { measured[k][$0] - reference[k][$0] }
     }
 
     /// Largest |circuit − model| over the nodes at each anchor, model units (NaN counts as infinite).
@@ -35,9 +39,7 @@ public struct TransistorSampleResult: Sendable {
     }
 
     /// Circuit minus model at anchor k, node by node.
-    public func differences(anchor k: Int) -> [Double] {
-        expected[k].indices.map { measured[k][$0] - expected[k][$0] }
-    }
+    public func differences(anchor k: Int) -> [Double] { Self.differences(measured, expected, anchor: k) }
 }
 
 /// A mapped circuit simulated at transistor level (flow `ngspice-transistor`) against the model.

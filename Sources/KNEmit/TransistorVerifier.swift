@@ -81,16 +81,7 @@ public enum TransistorVerifier {
             defer { gate.signal() }
             let result = Result { () throws -> TransistorSampleResult in
                 let netlist = netlists[j]
-                try? FileManager.default.removeItem(at: netlist.rawfile)
-                let run = try runner.run(netlist.url)
-                guard FileManager.default.fileExists(atPath: netlist.rawfile.path) else {
-                    throw FlowError.noResults(netlist: netlist.url.path, problem: "ngspice finished but wrote no rawfile \(netlist.rawfile.lastPathComponent)",
-                                              logTail: NgspiceRunner.tail(run.logText))
-                }
-                let raw = try Rawfile(contentsOf: netlist.rawfile)
-                guard let plot = raw.plot(named: "transient") else {
-                    throw VerificationError.missing(path: netlist.rawfile.path, what: "the transient plot")
-                }
+                let (run, plot) = try NgspiceFlow.transient(netlist: netlist.url, rawfile: netlist.rawfile) { try runner.run($0) }
                 let measured = try TransistorReadback.anchorValues(plot, netlist: netlist, scaling: circuit.scaling, path: netlist.rawfile.path)
                 let compared = try compare(measured: measured, expected: expected[j])
                 var sample = TransistorSampleResult(sample: j, netlist: netlist, run: run, measured: measured, expected: compared)

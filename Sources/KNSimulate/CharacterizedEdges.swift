@@ -140,6 +140,13 @@ public struct CharacterizedEdges: Codable, Sendable, Hashable {
         }
     }
 
+    /// Reads a `characterized.json` and checks it against the network it is to simulate (``check(against:file:)``).
+    public static func read(from url: URL, for network: Network) throws(CharacterizedEdgesError) -> CharacterizedEdges {
+        let edges = try read(from: url)
+        try edges.check(against: network, file: url.path)
+        return edges
+    }
+
     /// Checks that the file was measured for `network`: the digest, the layer count and every listed edge's
     /// terminals.
     /// - Parameter file: the file's path, for messages.

@@ -131,9 +131,7 @@ struct SimulateCommand: ParsableCommand {
             options.capacitances = network.layers.map { [Double](repeating: capacitance, count: $0.nodeCount) }
         }
         if let characterized {
-            let url = URL(fileURLWithPath: characterized)
-            let laws = try CharacterizedEdges.read(from: url)
-            try laws.check(against: network, file: url.path)
+            let laws = try CharacterizedEdges.read(from: URL(fileURLWithPath: characterized), for: network)
             options.edges = .characterized(laws)
             let counts = laws.counts
             FileHandle.standardError.write(Data("edges: characterized, \(counts.fitted) fitted laws (\(counts.ideal) measured edges kept the ideal law; the rest follow \(network.family.upstreamName))\n".utf8))

@@ -32,13 +32,7 @@ extension VerifyCommand {
             let after = report.fidelity.map { String(format: "; calibrated cells: median NRMSE %.2f %%, p95 %.2f %%, worst %.2f %%", 100 * $0.after.median, 100 * $0.after.p95, 100 * $0.after.worst) } ?? ""
             print(String(format: "mapped %@ onto %@ with every one of %d cells calibrated in %.1f s", model, name, network.edgeCount, Date().timeIntervalSince(start)) + after)
         }
-        var laws: CharacterizedEdges? = nil
-        if let characterized {
-            let url = URL(fileURLWithPath: characterized)
-            let read = try CharacterizedEdges.read(from: url)
-            try read.check(against: network, file: url.path)
-            laws = read
-        }
+        let laws = try characterized.map { try CharacterizedEdges.read(from: URL(fileURLWithPath: $0), for: network) }
         let folder = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kn-verify-\(UUID().uuidString)")
         defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
