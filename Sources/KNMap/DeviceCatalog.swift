@@ -20,6 +20,11 @@ public struct DeviceCatalog: Sendable {
     public var lengths: [DeviceSlot.Role: Double]
     /// Target gm/ID per role and polarity.
     public var gmOverID: [Polarity: [DeviceSlot.Role: Double]] = [:]
+    /// The largest gm/ID at each role's length (weak inversion): the worst case of a device's current mismatch
+    /// per volt of threshold mismatch.
+    public var weakInversionGmOverID: [Polarity: [DeviceSlot.Role: Double]] = [:]
+    /// Pelgrom's A_VT per polarity, V·µm: the process's characterized value, else the model file's.
+    public var thresholdMismatch: [Polarity: Double] = [:]
     /// Drain current of one finger at the role's gm/ID, amperes.
     public var density: [Polarity: [DeviceSlot.Role: Double]] = [:]
     /// The gate–source voltage of a role's devices at that density.
@@ -54,10 +59,11 @@ public struct DeviceCatalog: Sendable {
         let vdsProbe = min(0.4, vdd / 4)
         for (polarity, device) in [(Polarity.n, n), (.p, p)] {
             var g: [DeviceSlot.Role: Double] = [:], d: [DeviceSlot.Role: Double] = [:], v: [DeviceSlot.Role: Double] = [:]
-            var c: [DeviceSlot.Role: Double] = [:]
+            var c: [DeviceSlot.Role: Double] = [:], weak: [DeviceSlot.Role: Double] = [:]
             for role in [DeviceSlot.Role.input, .tanhPair, .tail, .diode, .mirror, .cascode, .follower] {
                 let l = lengths[role]!
                 let maximum = try lookup.maximumGmOverID(device: device, lengthUm: l, vds: vdsProbe)
+                weak[role] = maximum
                 let target: Double
                 switch role {
                 case .input, .tanhPair: target = 0.92 * maximum
@@ -71,6 +77,9 @@ public struct DeviceCatalog: Sendable {
                 c[role] = op.cgg / op.fingers
             }
             gmOverID[polarity] = g; density[polarity] = d; vgs[polarity] = v; gateCapacitance[polarity] = c
+            weakInversionGmOverID[polarity] = weak
+            let model = try process.device(polarity: polarity)
+            thresholdMismatch[polarity] = (model.characterizedMismatch?.aVT.value ?? model.modelMismatch.aVTmVum) * 1e-3
         }
         // Degeneration unit: nfet, gate at vdd, source near vcm − VGS.
         let lr = lengths[.resistor]!
@@ -102,6 +111,15 @@ public struct DeviceCatalog: Sendable {
     public func fingers(_ polarity: Polarity, _ role: DeviceSlot.Role, current: Double) -> Int {
         guard current > 0 else { return 0 }
         return max(1, Int((current / density[polarity]![role]!).rounded()))
+    }
+
+    /// The fingers a device of `role` needs so that its current mismatch σ(ΔI/I) = (gm/ID)·A_VT/√(W·L) stays
+    /// within `sigma` at the role's weak-inversion gm/ID, with ``thresholdMismatch``.
+    public func matchingFingers(_ polarity: Polarity, _ role: DeviceSlot.Role, sigma: Double) -> Int {
+        let gm = weakInversionGmOverID[polarity]?[role] ?? 1 / 0.0259
+        let geometry = geometry(polarity, role)
+        let area = pow(gm * (thresholdMismatch[polarity] ?? 0) / sigma, 2)
+        return max(1, Int((area / (geometry.lengthUm * geometry.fingerWidthUm)).rounded(.up)))
     }
 
     /// A triode stack (series units, parallel fingers) for a resistance, with the realised value.

@@ -10,6 +10,8 @@ public struct MapPipeline: Sendable {
     public var options: MapOptions
     /// Edges to run through ngspice (0: no fidelity run).
     public var fidelityEdges: Int = 20
+    /// Edges to measure and calibrate instead of ``fidelityEdges`` sampled ones (layer, edge index in the layer).
+    public var fidelityPicks: [FidelityRunner.Pick]? = nil
     public var seed: UInt64 = 1
     /// Cells to characterize after the calibration (0: none; `Int.max`: every cell): measured in ngspice and fitted
     /// with a ``KNSimulate/CommonEdgeLaw`` each (``EdgeCharacterizer``), sampled with the fidelity edges' seed.
@@ -70,10 +72,11 @@ public struct MapPipeline: Sendable {
             timings["clipping"] = Date().timeIntervalSince(start)
         }
         var fidelity: MapReport.FidelityReport? = nil
-        if fidelityEdges > 0 {
+        if fidelityEdges > 0 || fidelityPicks?.isEmpty == false {
             start = Date()
             let runner = FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate())
-            let picks = FidelityRunner.sample(circuit, count: fidelityEdges, seed: seed)
+            let picks = try fidelityPicks.map { try Self.validate($0, in: circuit) }
+                ?? FidelityRunner.sample(circuit, count: fidelityEdges, seed: seed)
             let result = try runner.calibrateInParallel(circuit, network: network, samples: samples, picks: picks,
                                                         processes: processes)
             circuit = result.circuit
@@ -94,6 +97,24 @@ public struct MapPipeline: Sendable {
         var report = MapReport(circuit: circuit, network: network, samples: samples, clipping: clipping,
                                fidelity: fidelity, timings: timings)
         report.characterization = characterized.map { CharacterizationSummary($0) }
+        report.mirrorMismatch = options.mirrorMismatch
         return Outcome(circuit: circuit, report: report, characterized: characterized)
+    }
+
+    /// The picks as rows of the circuit's cell tables (one cell per edge, in edge order), or an error naming the
+    /// pick that is not in the circuit.
+    static func validate(_ picks: [FidelityRunner.Pick], in circuit: MappedCircuit) throws -> [FidelityRunner.Pick] {
+        for pick in picks {
+            guard circuit.layers.indices.contains(pick.layer) else {
+                throw MapError.invalid("fidelity edge \(pick.layer):\(pick.row) names layer \(pick.layer), but the network has \(circuit.layers.count) layers",
+                                       fix: "give LAYER:EDGE with LAYER in 0..<\(circuit.layers.count)")
+            }
+            let count = circuit.layers[pick.layer].cells.count
+            guard (0..<count).contains(pick.row) else {
+                throw MapError.invalid("fidelity edge \(pick.layer):\(pick.row) is not in layer \(pick.layer), which has \(count) edges",
+                                       fix: "give an edge index in 0..<\(count)")
+            }
+        }
+        return picks
     }
 }

@@ -40,6 +40,8 @@ public struct MapReport: Codable, Sendable {
     public var issueCount: Int
     public var issues: [MappingIssue]
     public var fidelity: FidelityReport?
+    /// The σ(ΔI/I) per device the current mirrors were sized for (``MapOptions/mirrorMismatch``), nil: off.
+    public var mirrorMismatch: Double? = nil
     /// The characterized edges' fit quality (`characterized.json` holds the laws), when characterized.
     public var characterization: CharacterizationSummary? = nil
     /// Wall times, seconds: `simulate` (operating samples), `map`, `fidelity`, `characterize`.
@@ -143,6 +145,7 @@ public struct MapReport: Codable, Sendable {
         if let c = clipping {
             lines.append("  clamped model: outputs move by up to \(e(c.maxOutputChange)) units (\(c.samples) samples, argmax agreement \(c.argmaxAgreement))")
         }
+        lines.append("  current mirrors sized for " + (mirrorMismatch.map { "σ(ΔI/I) ≤ \(e(100 * $0)) % per device from A_VT at weak inversion" } ?? "their currents only (--mirror-mismatch off)"))
         lines.append("  cells \(cells), fingers \(fingers); ideal elements: " + idealElements.map { "\($0.name)×\($0.count)" }.joined(separator: ", "))
         lines.append("  realizable edges: \(realizableEdges) of \(cells); gate area \(e(gateAreaUm2 * 1e-6)) mm², node capacitors \(e(capacitorAreaUm2 * 1e-6)) mm², static power \(e(staticPowerWatts)) W")
         lines.append("  unrealisable parameters: \(issueCount)" + (issues.first.map { " (first: \($0))" } ?? ""))

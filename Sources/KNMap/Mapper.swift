@@ -39,6 +39,12 @@ public struct MapOptions: Sendable, Hashable {
     /// ngspice-transistor --characterized`) follow the model on their fitted laws within 0.011 model units at a
     /// ratio of 5, 0.025 at 1.9 and 0.14 at 0.19: the lag of the triode stacks.
     public var settlingRatio: Double = 10
+    /// The current mismatch σ(ΔI/I) each device of a cell's current mirrors (tails, bias diodes, output copies)
+    /// may have, from Pelgrom's A_VT at weak inversion (``DeviceCatalog/matchingFingers(_:_:sigma:)``): the
+    /// mapper scales each mirror's fingers until it does. nil sizes the mirrors for their currents only (one
+    /// finger at tens of nanoamperes: 10–15 % per device on sky130, which makes an edge's gain and amplitude
+    /// depend nonlinearly on its mismatch).
+    public var mirrorMismatch: Double? = 0.03
 
     public init(alpha: Double? = nil, beta: Double? = nil, capacitance: Double? = nil, vcm: Double? = nil, swing: Double? = nil) {
         self.alpha = alpha
@@ -174,7 +180,8 @@ public struct Mapper: Sendable {
     /// The layers' times are left at zero.
     func sizeLayers(_ network: Network, samples: OperatingSamples, kind: CellKind, law: (Double, Double, Double) -> CellLaw,
                     scaling: Scaling) -> [(layer: MappedLayer, issues: [MappingIssue])] {
-        network.layers.enumerated().map { l, layer in
+        let mirrors = mirrorPlan(kind)
+        return network.layers.enumerated().map { l, layer in
             var issues: [MappingIssue] = []
             let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
             var table = CellTable(kind: kind)
@@ -187,7 +194,7 @@ public struct Mapper: Sendable {
                 func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
                 let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.0, p1: raw.1, p2: raw.2,
                                       law: law(raw.0, raw.1, raw.2), srcRange: range(src), desRange: range(des))
-                table.append(size(place, kind: kind, scaling: scaling, correction: .identity, issues: &issues))
+                table.append(size(place, kind: kind, scaling: scaling, correction: .identity, mirrors: mirrors, issues: &issues))
             }
             return (MappedLayer(index: l, startSeconds: 0, endSeconds: 0, nodeCount: layer.nodeCount, cells: table), issues)
         }

@@ -233,11 +233,14 @@ extension Mapper {
                     bias: bias, ports: ports, design: design)
     }
 
-    /// Sizes one edge's cell for its kind.
-    func size(_ e: EdgePlace, kind: CellKind, scaling: Scaling, correction: CellCorrection, issues: inout [MappingIssue]) -> Cell {
-        kind.name == "tanh2"
+    /// Sizes one edge's cell for its kind, with its mirrors scaled for matching (`mirrors`: the kind's
+    /// ``mirrorPlan(_:)``, worked out here when not given).
+    func size(_ e: EdgePlace, kind: CellKind, scaling: Scaling, correction: CellCorrection, mirrors: MirrorPlan? = nil,
+              issues: inout [MappingIssue]) -> Cell {
+        let cell = kind.name == "tanh2"
             ? sizeTanh(e, scaling: scaling, kind: kind, correction: correction, issues: &issues)
             : sizeRelu(e, scaling: scaling, kind: kind, correction: correction, issues: &issues)
+        return matchMirrors(cell, plan: mirrors ?? mirrorPlan(kind))
     }
 
     /// The largest ratio of a relu cell's output copies to its rectifier (either way).

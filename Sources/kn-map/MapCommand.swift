@@ -19,6 +19,8 @@ struct MapCommand: ParsableCommand {
           kn-map map twomoon.knm --pdk sky130 -o twomoon-sky130
           kn-map map twomoon.knm --pdk gf180mcu --fidelity-edges 100 -o twomoon-gf180
           kn-map map mnist.knm --pdk sky130 --samples 1 --fidelity-edges 0 -o mnist-sky130
+          kn-map map mnist.knm --pdk sky130 --samples 8 --fidelity-edge 1:10205 --fidelity-edge 1:44624 -o worst
+          kn-map map twomoon.knm --pdk sky130 --mirror-mismatch off --fidelity-edges 0 -o unmatched
           kn-map map twomoon.knm --pdk sky130 --alpha 0.03 --beta 100e-9 --cap 1e-12 --vcm 1.0 -o fixed
           kn-map map twomoon.knm --pdk sky130 --fidelity-edges 600 --characterize-edges all -o twomoon-chip
         """
@@ -42,6 +44,25 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Voltage of model 0 in volts (default: the process's common mode).")
     var vcm: Double?
 
+    @Option(help: ArgumentHelp("σ(ΔI/I) each current-mirror device may have from threshold mismatch, or off.",
+                               discussion: "The mapper scales every mirror (tails, bias diodes, output copies) as a whole until its smallest device meets it, from the process's A_VT at weak inversion; off sizes mirrors for their currents only."))
+    var mirrorMismatch: MirrorMismatch = MapOptions().mirrorMismatch.map { .sigma($0) } ?? .off
+
+    /// A fraction, or `off`.
+    enum MirrorMismatch: ExpressibleByArgument, Equatable {
+        case off
+        case sigma(Double)
+
+        init?(argument: String) {
+            if argument == "off" { self = .off; return }
+            guard let value = Double(argument), value > 0, value < 1 else { return nil }
+            self = .sigma(value)
+        }
+
+        var defaultValueDescription: String { if case .sigma(let s) = self { return "\(s)" }; return "off" }
+        var value: Double? { if case .sigma(let s) = self { return s }; return nil }
+    }
+
     @Option(help: "Sample inputs simulated to find the operating range (pixels in [0,1] for mnist, else standard normal).")
     var samples: Int = 16
 
@@ -50,6 +71,19 @@ struct MapCommand: ParsableCommand {
 
     @Option(help: "Edges run through ngspice for the fidelity report (0: none).")
     var fidelityEdges: Int = 20
+
+    @Option(name: .customLong("fidelity-edge"), help: ArgumentHelp("An edge to measure and calibrate instead of sampled ones, as LAYER:EDGE (repeat the option for more).", valueName: "layer:edge"))
+    var fidelityEdgeList: [EdgePick] = []
+
+    /// `LAYER:EDGE`, both counted from 0.
+    struct EdgePick: ExpressibleByArgument {
+        var pick: FidelityRunner.Pick
+        init?(argument: String) {
+            let parts = argument.split(separator: ":")
+            guard parts.count == 2, let layer = Int(parts[0]), let edge = Int(parts[1]), layer >= 0, edge >= 0 else { return nil }
+            pick = FidelityRunner.Pick(layer: layer, row: edge)
+        }
+    }
 
     @Option(help: "Cells to characterize into OUT/characterized.json: all, or a number of sampled cells (default: none).")
     var characterizeEdges: CellCount?
@@ -93,8 +127,10 @@ struct MapCommand: ParsableCommand {
         let catalog = try ProcessCatalog.load(pdk)
         var options = MapOptions(alpha: alpha, beta: beta, capacitance: cap, vcm: vcm)
         options.swing = nil
+        options.mirrorMismatch = mirrorMismatch.value
         var pipeline = MapPipeline(catalog: catalog, options: options)
         pipeline.fidelityEdges = fidelityEdges
+        if !fidelityEdgeList.isEmpty { pipeline.fidelityPicks = fidelityEdgeList.map(\.pick) }
         pipeline.seed = seed
         pipeline.characterizeEdges = characterizeEdges?.value ?? 0
         pipeline.characterizationPoints = characterizationPoints

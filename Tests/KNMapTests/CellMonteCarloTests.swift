@@ -8,7 +8,7 @@ import KNVary
 @testable import KNMap
 
 /// The mismatch model of mapped cells against an ngspice Monte Carlo of the same cells with sky130's foundry
-/// mismatch switched on (2 calibrated twomoon cells × 40 samples, at a quarter of the foundry σ).
+/// mismatch switched on (2 calibrated twomoon cells × 40 samples).
 @Suite("Mismatch of mapped cells against a foundry Monte Carlo", .serialized)
 struct CellMonteCarloTests {
     @Test func predictedSigmaAgreesWithTheFoundryMonteCarloOfTwomoonCells() throws {
@@ -24,9 +24,8 @@ struct CellMonteCarloTests {
         var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate()))
         bench.points = 10
         bench.deviceSamples = 100
-        // A quarter of the foundry σ: the cells respond linearly there, which is what the model assumes (at the full σ
-        // the twomoon cells' gain is nonlinear in their 1 × 2 µm tail bias devices; see the README).
-        bench.mismatchScale = 0.25
+        // The full foundry σ: with the mirrors sized for matching (MapOptions.mirrorMismatch) the cells respond
+        // linearly to it, which is what the model assumes.
         var check = CellMonteCarlo(bench: bench, mismatch: try ProcessMismatch(catalog.process))
         check.samples = 40
         check.seed = 2

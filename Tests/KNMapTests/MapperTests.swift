@@ -136,4 +136,66 @@ struct MapperTests {
         #expect(cell.design[3] < 1)
         #expect(cell.fingers[kind.slotIndex("DX")] > cell.fingers[kind.slotIndex("NS")])
     }
+
+    /// Every current mirror of a sized cell is scaled as a whole until its smallest device meets the matching
+    /// target (the ratios stay); the stacked relu diode and the tanh loads' sinks and sources keep their sizing.
+    @Test func mirrorsAreSizedForMatching() throws {
+        let (catalog, _) = try catalog("sky130")
+        let sigma = 0.03
+        var options = MapOptions()
+        options.mirrorMismatch = sigma
+        let mapper = Mapper(catalog: catalog, options: options)
+        var plain = options
+        plain.mirrorMismatch = nil
+        let unmatched = Mapper(catalog: catalog, options: plain)
+        let tanh = mapper.kind(named: "tanh2")
+        let names = Mapper.mirrorGroups(tanh).map { $0.map { tanh.slots[$0].name } }
+        #expect(names.contains(["TD1", "TD2", "BD"]) && names.contains(["TQ", "BQ"]) && names.contains(["PL", "PLO", "PLN"]))
+        #expect(!names.joined().contains { ["MS1", "QL", "FP", "RS", "PLC"].contains($0) })
+        #expect(!names.joined().contains { ["ON", "OP", "BO", "SP", "SN"].contains($0) }, "sinks and sources on the loads keep their sizing")
+        let relu = mapper.kind(named: "relu2")
+        let reluNames = Mapper.mirrorGroups(relu).map { $0.map { relu.slots[$0].name } }.joined()
+        #expect(reluNames.contains("TD1") && !reluNames.contains("DX"), "the stacked rectifier diode keeps its sizing")
+
+        let scaling = Scaling(alpha: 0.01, beta: 100e-9, capacitance: 1e-9, vcm: 1, vdd: 1.8, swing: 0.2)
+        let law = try Mapper.cellFamily(.shiftTanh2).law(0.8, -1.3, 0.2)
+        let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0.8, p1: -1.3, p2: 0.2, law: law,
+                              srcRange: (-20, 20), desRange: (-20, 20))
+        var issues: [MappingIssue] = []
+        let matched = mapper.size(place, kind: tanh, scaling: scaling, correction: .identity, issues: &issues)
+        let base = unmatched.size(place, kind: tanh, scaling: scaling, correction: .identity, issues: &issues)
+        for group in Mapper.mirrorGroups(tanh) {
+            let present = group.filter { base.fingers[$0] > 0 }
+            guard let first = present.first else { continue }
+            let factor = matched.fingers[first] / base.fingers[first]
+            for m in present {
+                #expect(matched.fingers[m] == factor * base.fingers[m], "\(tanh.slots[m].name) keeps its group's ratio")
+                let slot = tanh.slots[m]
+                let area = Double(matched.fingers[m]) * slot.fingerWidthUm * slot.lengthUm
+                let gm = try #require(catalog.weakInversionGmOverID[slot.polarity]?[slot.role])
+                let mismatch = gm * (catalog.thresholdMismatch[slot.polarity] ?? 1) / area.squareRoot()
+                #expect(mismatch <= sigma * 1.0001 || matched.fingers[m] * 2 > mapper.maximumMatchedFingers,
+                        "\(slot.name): \(mismatch)")
+            }
+        }
+        for (i, slot) in tanh.slots.enumerated() where ![.tail, .diode, .mirror].contains(slot.role) {
+            #expect(matched.fingers[i] == base.fingers[i], "\(slot.name) is not a mirror")
+        }
+        #expect(matched.bias == base.bias && matched.series == base.series)
+    }
+
+    /// Chosen fidelity edges must be in the circuit; one that is not is refused with the range that would do.
+    @Test func chosenFidelityEdgesAreChecked() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        let circuit = try Mapper(catalog: catalog).map(network: network, samples: samples)
+        let good = [FidelityRunner.Pick(layer: 1, row: 299), FidelityRunner.Pick(layer: 0, row: 0)]
+        #expect(try MapPipeline.validate(good, in: circuit) == good)
+        for (bad, text) in [(FidelityRunner.Pick(layer: 2, row: 0), "0..<2"), (FidelityRunner.Pick(layer: 0, row: 300), "0..<300")] {
+            #expect {
+                try MapPipeline.validate([bad], in: circuit)
+            } throws: { "\($0)".contains(text) && "\($0)".contains("\(bad.layer):\(bad.row)") }
+        }
+    }
 }
