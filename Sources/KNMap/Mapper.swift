@@ -41,10 +41,11 @@ public struct MapOptions: Sendable, Hashable {
     public var settlingRatio: Double = 10
     /// The current mismatch σ(ΔI/I) each device of a cell's current mirrors (tails, bias diodes, output copies)
     /// may have, from Pelgrom's A_VT at weak inversion (``DeviceCatalog/matchingFingers(_:_:sigma:)``): the
-    /// mapper scales each mirror's fingers until it does. nil sizes the mirrors for their currents only (one
-    /// finger at tens of nanoamperes: 10–15 % per device on sky130, which makes an edge's gain and amplitude
-    /// depend nonlinearly on its mismatch).
-    public var mirrorMismatch: Double? = 0.03
+    /// mapper scales each mirror's fingers until it does. nil (the default) sizes the mirrors for their currents
+    /// only: one finger at tens of nanoamperes, 10–15 % per device on sky130, which makes an edge's gain and
+    /// amplitude depend nonlinearly on its mismatch. At 0.03 the twomoon cells respond linearly to the full
+    /// foundry mismatch, but two-input tanh cells driven by ±0.2 V inputs lose accuracy (README, `map`).
+    public var mirrorMismatch: Double? = nil
 
     public init(alpha: Double? = nil, beta: Double? = nil, capacitance: Double? = nil, vcm: Double? = nil, swing: Double? = nil) {
         self.alpha = alpha

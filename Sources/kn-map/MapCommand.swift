@@ -20,7 +20,7 @@ struct MapCommand: ParsableCommand {
           kn-map map twomoon.knm --pdk gf180mcu --fidelity-edges 100 -o twomoon-gf180
           kn-map map mnist.knm --pdk sky130 --samples 1 --fidelity-edges 0 -o mnist-sky130
           kn-map map mnist.knm --pdk sky130 --samples 8 --fidelity-edge 1:10205 --fidelity-edge 1:44624 -o worst
-          kn-map map twomoon.knm --pdk sky130 --mirror-mismatch off --fidelity-edges 0 -o unmatched
+          kn-map map twomoon.knm --pdk sky130 --mirror-mismatch 0.03 -o matched
           kn-map map twomoon.knm --pdk sky130 --alpha 0.03 --beta 100e-9 --cap 1e-12 --vcm 1.0 -o fixed
           kn-map map twomoon.knm --pdk sky130 --fidelity-edges 600 --characterize-edges all -o twomoon-chip
         """
@@ -44,7 +44,7 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Voltage of model 0 in volts (default: the process's common mode).")
     var vcm: Double?
 
-    @Option(help: ArgumentHelp("σ(ΔI/I) each current-mirror device may have from threshold mismatch, or off.",
+    @Option(help: ArgumentHelp("σ(ΔI/I) each current-mirror device may have from threshold mismatch (e.g. 0.03), or off.",
                                discussion: "The mapper scales every mirror (tails, bias diodes, output copies) as a whole until its smallest device meets it, from the process's A_VT at weak inversion; off sizes mirrors for their currents only."))
     var mirrorMismatch: MirrorMismatch = MapOptions().mirrorMismatch.map { .sigma($0) } ?? .off
 

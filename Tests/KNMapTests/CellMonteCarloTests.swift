@@ -14,18 +14,20 @@ struct CellMonteCarloTests {
     @Test func predictedSigmaAgreesWithTheFoundryMonteCarloOfTwomoonCells() throws {
         guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
         let (catalog, root) = try catalog("sky130")
-        var pipeline = MapPipeline(catalog: catalog)
+        var options = MapOptions()
+        options.mirrorMismatch = 0.03
+        var pipeline = MapPipeline(catalog: catalog, options: options)
         pipeline.root = root
         pipeline.fidelityEdges = 2
         pipeline.seed = 3
         let inputs = try referenceInputs("twomoon")
         let outcome = try pipeline.map(network: network, inputs: inputs)
         let operating = try OperatingSamples.simulate(network: network, inputs: inputs)
-        var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate()))
+        var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog, options: options), root: root, ngspice: try Ngspice.locate()))
         bench.points = 10
         bench.deviceSamples = 100
-        // The full foundry σ: with the mirrors sized for matching (MapOptions.mirrorMismatch) the cells respond
-        // linearly to it, which is what the model assumes.
+        // The full foundry σ: with the mirrors sized for matching (MapOptions.mirrorMismatch, set above) the cells
+        // respond linearly to it, which is what the model assumes.
         var check = CellMonteCarlo(bench: bench, mismatch: try ProcessMismatch(catalog.process))
         check.samples = 40
         check.seed = 2
