@@ -34,12 +34,30 @@ public struct CellMonteCarlo: Sendable {
     }
 
     /// Runs the picked edges and compares.
+    ///
+    /// With a `journal`, edges it already holds are taken from it and every edge that finishes is stored in it
+    /// at once, so a stopped run loses at most the edges in flight. `finished` is called (from any thread) with
+    /// each edge as it becomes available and whether it was measured now (false: taken from the journal).
     public func run(_ circuit: MappedCircuit, network: Network, operating: OperatingSamples,
-                    picks: [FidelityRunner.Pick]) throws -> CellMonteCarloReport {
+                    picks: [FidelityRunner.Pick], journal: CellMonteCarloJournal? = nil,
+                    finished: (@Sendable (EdgeMismatchComparison, _ measured: Bool) -> Void)? = nil) throws -> CellMonteCarloReport {
         let start = Date()
-        let edges = try FidelityRunner.inParallel(picks, processes: processes) {
-            try edge(circuit, network: network, operating: operating, pick: $0)
+        var done: [FidelityRunner.Pick: EdgeMismatchComparison] = [:]
+        for pick in picks {
+            guard let edge = try journal?.finished(pick, tolerance: tolerance) else { continue }
+            done[pick] = edge
+            finished?(edge, false)
         }
+        // Only the unfinished edges are spread over the processes, so a resumed run keeps them all busy.
+        let remaining = picks.filter { done[$0] == nil }
+        let measured = try FidelityRunner.inParallel(remaining, processes: processes) { pick in
+            let comparison = try edge(circuit, network: network, operating: operating, pick: pick)
+            try journal?.store(comparison, for: pick)
+            finished?(comparison, true)
+            return comparison
+        }
+        for (pick, edge) in zip(remaining, measured) { done[pick] = edge }
+        let edges = picks.map { done[$0]! }
         return CellMonteCarloReport(process: circuit.process, corner: circuit.corner, family: circuit.family,
                                     samples: samples, seed: seed, mismatchScale: bench.mismatchScale, tolerance: tolerance,
                                     pelgrom: [mismatch.nmos.source, mismatch.pmos.source], edges: edges,
@@ -117,9 +135,15 @@ public struct ParameterComparison: Sendable, Codable, Hashable {
         lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
         upper = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
         ratio = sd > 0 ? predicted / sd : .infinity
-        within = abs(ratio - 1) <= tolerance
+        within = false
         insideInterval = predicted >= lower && predicted <= upper
         self.contributors = contributors
+        judge(tolerance: tolerance)
+    }
+
+    /// Sets ``within`` for `tolerance` (a journaled edge is judged again against the tolerance of the run reusing it).
+    public mutating func judge(tolerance: Double) {
+        within = abs(ratio - 1) <= tolerance
     }
 }
 

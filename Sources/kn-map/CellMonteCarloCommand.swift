@@ -19,9 +19,14 @@ struct CellMonteCarloCommand: ParsableCommand {
         measured σ (with its 95 % interval) with the prediction. Writes OUT/report.json and OUT/report.txt; exits 1 \
         when a σ is outside ±--tolerance.
 
+        Each edge is written to OUT/edges/ as soon as its Monte Carlo ends; a stopped run continues with --resume \
+        from the edges already there (they are reused only for the same circuit, model, samples, seed, \
+        mismatch scale, points and inputs), and gives the same report as an uninterrupted run.
+
         Examples:
           kn-map map twomoon.knm --pdk sky130 --fidelity-edges 20 -o chip
           kn-map mc-cells twomoon.knm chip --edges 20 --samples 200 --seed 1 -o chip/mc-cells
+          kn-map mc-cells twomoon.knm chip --edges 20 --samples 200 --seed 1 -o chip/mc-cells --resume
         """
     )
 
@@ -55,6 +60,9 @@ struct CellMonteCarloCommand: ParsableCommand {
     @Option(help: "Concurrent ngspice processes (default: one per core).")
     var processes: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Reuse the finished edges in OUT/edges/ of a stopped run with the same options.")
+    var resume = false
+
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String
 
@@ -83,8 +91,15 @@ struct CellMonteCarloCommand: ParsableCommand {
         check.tolerance = tolerance
         check.processes = processes
         let picks = FidelityRunner.sample(folder.circuit, count: edges.value, seed: UInt64(seed))
+        let run = CellMonteCarloJournal.Run(
+            circuitDigest: fnv1a64(try Data(contentsOf: folder.circuitURL)), modelDigest: fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model))),
+            samples: samples, seed: seed, mismatchScale: mismatchScale, points: points, inputs: inputs)
+        let journal = try CellMonteCarloJournal(folder: edgesFolder, run: run, resume: resume)
         print("kn-map mc-cells: \(picks.count) \(folder.circuit.family) cells of \(folder.circuitURL.path) × \(samples) mismatch samples on \(folder.circuit.process) (\(processes) ngspice processes)")
-        let report = try check.run(folder.circuit, network: network, operating: operating, picks: picks)
+        let progress = EdgeProgress(total: picks.count)
+        let report = try check.run(folder.circuit, network: network, operating: operating, picks: picks, journal: journal) {
+            progress.finished(layer: $0.layer, edge: $0.edge, measured: $1)
+        }
         try report.write(to: URL(fileURLWithPath: output))
         print(report.text, terminator: "")
         print("wrote \(output)/report.json and report.txt")
@@ -93,8 +108,31 @@ struct CellMonteCarloCommand: ParsableCommand {
 }
 
 extension CellMonteCarloCommand: WritesFiles {
+    var edgesFolder: URL { URL(fileURLWithPath: output).appendingPathComponent("edges") }
+
+    /// The reports and the folder of finished edges (whose unfinished temporary files go on interruption).
     var outputFiles: [URL] {
         let folder = URL(fileURLWithPath: output)
-        return [folder.appendingPathComponent("report.json"), folder.appendingPathComponent("report.txt")]
+        return [folder.appendingPathComponent("report.json"), folder.appendingPathComponent("report.txt"), edgesFolder]
+    }
+}
+
+/// One line on standard error per finished edge: how many are done, and the time per measured edge so far.
+final class EdgeProgress: @unchecked Sendable {
+    private let total: Int
+    private let lock = NSLock()
+    private var done = 0, measured = 0
+    private let start = Date()
+
+    init(total: Int) { self.total = total }
+
+    func finished(layer: Int, edge: Int, measured now: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        if now { measured += 1 }
+        let perEdge = measured > 0 ? Date().timeIntervalSince(start) / Double(measured) : 0
+        let line = now ? String(format: "edge %d:%d measured (%d/%d, %.0f s per edge)", layer, edge, done, total, perEdge)
+                       : String(format: "edge %d:%d taken from the journal (%d/%d)", layer, edge, done, total)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

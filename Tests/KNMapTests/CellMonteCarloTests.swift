@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import KNModel
 import KNProcess
@@ -32,8 +33,21 @@ struct CellMonteCarloTests {
         check.samples = 40
         check.seed = 2
         let picks = FidelityRunner.sample(outcome.circuit, count: 2, seed: 3)
-        let report = try check.run(outcome.circuit, network: network, operating: operating, picks: picks)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("knmc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = CellMonteCarloJournal.Run(circuitDigest: "c", modelDigest: "m", samples: check.samples, seed: check.seed,
+                                            mismatchScale: 1, points: bench.points, inputs: inputs.count)
+        let report = try check.run(outcome.circuit, network: network, operating: operating, picks: picks,
+                                   journal: try CellMonteCarloJournal(folder: folder, run: run, resume: false))
         print(report.text)
+        // A resumed run takes every finished edge from the journal (no ngspice) and reports exactly the same.
+        let measured = Mutex(0)
+        let resumed = try check.run(outcome.circuit, network: network, operating: operating, picks: picks,
+                                    journal: try CellMonteCarloJournal(folder: folder, run: run, resume: true)) { _, now in
+            if now { measured.withLock { $0 += 1 } }
+        }
+        #expect(resumed.edges == report.edges)
+        #expect(measured.withLock { $0 } == 0)
         #expect(report.edges.count == 2)
         for edge in report.edges {
             for p in edge.parameters {
