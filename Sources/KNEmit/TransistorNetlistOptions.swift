@@ -27,10 +27,14 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     public var rawfileEncoding: RawfileEncoding
     /// A description of the source model for the header (a model file name, say).
     public var source: String?
+    /// With a seed, the foundry's per-device mismatch is switched on (the process's mismatch switch) and drawn
+    /// from `.option seed=`: one chip of a netlist Monte Carlo. The same seed gives the same chip whatever the
+    /// input, because the draws follow the netlist's instance order, which the input does not change.
+    public var mismatchSeed: Int?
 
     public init(reltol: Double = 1e-4, vntol: Double? = nil, abstol: Double? = nil, maxStep: Double = 5e-3,
                 switchRamp: Double = 1e-3, method: IntegrationMethod = .gear, klu: Bool = true,
-                rawfileEncoding: RawfileEncoding = .binary, source: String? = nil) {
+                rawfileEncoding: RawfileEncoding = .binary, source: String? = nil, mismatchSeed: Int? = nil) {
         self.reltol = reltol
         self.vntol = vntol
         self.abstol = abstol
@@ -40,6 +44,7 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
         self.klu = klu
         self.rawfileEncoding = rawfileEncoding
         self.source = source
+        self.mismatchSeed = mismatchSeed
     }
 
     /// Checks that every setting is finite and positive.
@@ -49,6 +54,9 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
         }
         for (name, v) in [("vntol", vntol), ("abstol", abstol)] {
             if let v, !(v.isFinite && v > 0) { throw .invalid("transistor options.\(name)", "must be finite and positive, got \(v)") }
+        }
+        if let mismatchSeed, mismatchSeed < 1 {
+            throw .invalid("transistor options.mismatchSeed", "must be a positive integer (ngspice's .option seed), got \(mismatchSeed)")
         }
     }
 }

@@ -46,6 +46,9 @@ public enum TransistorNetlistWriter {
     public static func write(_ circuit: MappedCircuit, process: ProcessDescription, root: PDKRoot, inputs: [Double],
                              to url: URL, options: TransistorNetlistOptions = TransistorNetlistOptions()) throws -> TransistorNetlist {
         try options.validate()
+        if options.mismatchSeed != nil, process.mismatchSwitch == nil {
+            throw EmitError.invalid("process \(process.name)", "has no mismatch switch (a parameter with role mismatchSwitch in pdk/\(process.name).xml), so a netlist Monte Carlo would draw no mismatch; add it, or run without a mismatch seed")
+        }
         let plan = try TransistorCircuitPlan(circuit, process: process, inputs: inputs)
         let schedule = try TransistorSchedule(circuit, switchRamp: options.switchRamp)
         let corner = try process.corner(named: circuit.corner)
@@ -64,7 +67,8 @@ public enum TransistorNetlistWriter {
             for l in plan.headerLines(schedule: schedule) { try out.line("* " + l) }
             try out.line("* results: rawfile \(raw.lastPathComponent) (node voltages only); model value at anchor k = (V(n<i>) - V_CM)/alpha(layer k-1, i)")
             try out.line("")
-            for line in process.netlistPreamble(corner: corner, root: root) { try out.line(line) }
+            for line in process.netlistPreamble(corner: corner, root: root, mismatch: options.mismatchSeed != nil) { try out.line(line) }
+            if let seed = options.mismatchSeed { try out.line(".option seed=\(seed)") }
             if let option = process.capacitors.first(where: { $0.model == plan.capacitorModel }) {
                 for file in option.files {
                     let path = process.absolutePath(of: file, in: root)

@@ -49,3 +49,13 @@ extension Projector {
         }
     }
 }
+
+extension Network {
+    /// The read-out of a final state (the last layer's node values): the projectors applied in order, flattened
+    /// row-major, as ``Simulator`` returns it in `SimulationResult.output`.
+    public func readOut(_ state: [Double]) throws(SimulationError) -> [Double] {
+        var out = ShapedValues(values: state, shape: [state.count])
+        for p in projectors { out = try p.apply(to: out) }
+        return out.values
+    }
+}

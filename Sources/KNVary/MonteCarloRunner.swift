@@ -40,6 +40,18 @@ public struct MonteCarloRunner: Sendable {
         return try integrator.outputs(inputs: inputs, mismatch: m, noise: noise, noiseGenerator: noiseRng)
     }
 
+    /// The read-outs of chips `indices` (`[chip][input][output]`), in parallel over all cores.
+    public func chipOutputs(_ indices: Range<Int>) throws -> [[[Double]]] {
+        let slots = ResultSlots<[[Double]], any Error>(count: indices.count)
+        DispatchQueue.concurrentPerform(iterations: indices.count) { k in
+            slots.set(k, Result { try chipOutputs(indices.lowerBound + k) })
+        }
+        return try slots.take().enumerated().map { k, r in
+            guard let r else { throw VaryError.invalid("chip \(indices.lowerBound + k)", "did not run") }
+            return try r.get()
+        }
+    }
+
     /// Simulates chip `index` and reduces it to its metrics.
     public func record(_ index: Int) throws -> SampleRecord {
         let y = try chipOutputs(index)

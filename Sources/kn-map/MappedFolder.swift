@@ -49,15 +49,50 @@ struct MappedFolder {
 extension MappedFolder {
     /// The mapped-cell provider of the whole circuit: every cell's sensitivities measured in ngspice at the
     /// operating points of the map's default sample inputs.
-    func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> MappedCellProvider {
+    ///
+    /// With a `cache` file, new measurements are written to it (atomically), and with `reuse` the sensitivities
+    /// it holds for the same circuit file (by digest) are read instead, so a resumed Monte Carlo does not measure
+    /// again.
+    /// `deviceSamples` mismatch copies measure each instance's gate-referred σ (``CellBench/deviceSamples``).
+    func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount, deviceSamples: Int = 200, cache: URL? = nil,
+                      reuse: Bool = false) throws -> MappedCellProvider {
+        let digest = fnv1a64(try Data(contentsOf: circuitURL))
+        if reuse, let cache, FileManager.default.fileExists(atPath: cache.path) {
+            let stored: SensitivityCache
+            do {
+                stored = try JSONDecoder().decode(SensitivityCache.self, from: Data(contentsOf: cache))
+            } catch {
+                throw ValidationError("\(cache.path): is not a sensitivity cache (\(error)); delete it, and the cells are measured again")
+            }
+            if stored.circuitDigest == digest, stored.deviceSamples == deviceSamples {
+                FileHandle.standardError.write(Data("read the sensitivities of \(stored.cells.count) cell\(stored.cells.count == 1 ? "" : "s") from \(cache.path)\n".utf8))
+                return MappedCellProvider(stored.cells, source: circuitURL.path)
+            }
+        }
         let operating = try OperatingSamples.simulate(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
-        let bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(), ngspice: try Ngspice.locate()))
+        var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(), ngspice: try Ngspice.locate()))
+        bench.deviceSamples = deviceSamples
         let start = Date()
         let picks = FidelityRunner.sample(circuit, count: .max)
         let sensitivities = try MappedCellProvider.measure(circuit, network: network, operating: operating, bench: bench,
                                                            picks: picks, processes: processes)
-        FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cells in %.1f s\n",
-                                                   picks.count, Date().timeIntervalSince(start)).utf8))
+        FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cell%@ in %.1f s\n",
+                                                   picks.count, picks.count == 1 ? "" : "s", Date().timeIntervalSince(start)).utf8))
+        if let cache {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try AtomicFile.write(try encoder.encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
+                                 to: cache)
+        }
         return MappedCellProvider(sensitivities, source: circuitURL.path)
     }
+}
+
+/// Measured cell sensitivities with the digest of the circuit file they belong to and the device samples per
+/// instance they were measured with.
+struct SensitivityCache: Codable {
+    var format = "kn-cell-sensitivities-1"
+    var circuitDigest: String
+    var deviceSamples: Int
+    var cells: [CellSensitivities]
 }
