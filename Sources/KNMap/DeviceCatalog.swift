@@ -116,9 +116,10 @@ public struct DeviceCatalog: Sendable {
     /// The fingers a device of `role` needs so that its current mismatch σ(ΔI/I) = (gm/ID)·A_VT/√(W·L) stays
     /// within `sigma` at the role's weak-inversion gm/ID, with ``thresholdMismatch``.
     public func matchingFingers(_ polarity: Polarity, _ role: DeviceSlot.Role, sigma: Double) -> Int {
-        let gm = weakInversionGmOverID[polarity]?[role] ?? 1 / 0.0259
+        // The initializer fills both tables for every polarity and role, as it does `density`.
+        let gm = weakInversionGmOverID[polarity]![role]!
         let geometry = geometry(polarity, role)
-        let area = pow(gm * (thresholdMismatch[polarity] ?? 0) / sigma, 2)
+        let area = pow(gm * thresholdMismatch[polarity]! / sigma, 2)
         return max(1, Int((area / (geometry.lengthUm * geometry.fingerWidthUm)).rounded(.up)))
     }
 
