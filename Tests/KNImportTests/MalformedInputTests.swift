@@ -4,7 +4,14 @@ import Testing
 @testable import KNImport
 
 /// Every malformed input is refused with one line naming the file, the place, the problem and the fix.
-struct MalformedInputTests {
+final class MalformedInputTests {
+    /// The files one test writes; Swift Testing makes a new instance per test, and it removes them when done.
+    let scratch: URL
+
+    init() throws { scratch = try TestData.temporaryFolder() }
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
     /// The message `body` throws, or a failure when it does not throw an `ImportError`.
     func message(_ body: () throws -> Void) -> String? {
         do {
@@ -21,7 +28,7 @@ struct MalformedInputTests {
 
     /// Writes `text` as config.yaml in a fresh folder.
     func config(_ text: String) throws -> URL {
-        let url = try TestData.temporaryFolder().appendingPathComponent("config.yaml")
+        let url = scratch.appendingPathComponent("config.yaml")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url
     }
@@ -36,7 +43,7 @@ struct MalformedInputTests {
 
     @Test func truncatedZipIsRefused() throws {
         let bytes = try Data(contentsOf: TestData.fixture("tiny.pth"))
-        let url = try TestData.temporaryFolder().appendingPathComponent("model.pth")
+        let url = scratch.appendingPathComponent("model.pth")
         try bytes.prefix(bytes.count - 200).write(to: url)
         #expect(message { _ = try TorchCheckpoint.read(url) } ==
             "\(url.path): is not a complete zip archive: no end-of-central-directory record (the file is truncated or damaged); check the path, copy the file again, or re-save it with torch.save(model.state_dict(), path)")
@@ -56,7 +63,7 @@ struct MalformedInputTests {
 
     @Test func aCorruptedStorageFailsItsCRC() throws {
         var bytes = try Data(contentsOf: TestData.fixture("tiny.pth"))
-        let url = try TestData.temporaryFolder().appendingPathComponent("model.pth")
+        let url = scratch.appendingPathComponent("model.pth")
         // tiny.pth: data/1 holds 144 bytes at a 64-aligned offset after data.pkl and data/0; flip a byte in it.
         let name = Data("archive/data/1".utf8)
         let header = try #require(bytes.range(of: name)).lowerBound - 30
@@ -68,7 +75,7 @@ struct MalformedInputTests {
     }
 
     @Test func aLegacyTorchFileIsRecognised() throws {
-        let url = try TestData.temporaryFolder().appendingPathComponent("old.pt")
+        let url = scratch.appendingPathComponent("old.pt")
         try Data([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]).write(to: url)
         #expect(message { _ = try TorchCheckpoint.read(url) } ==
             "\(url.path): is a legacy (pre-1.6) torch file, not a zip checkpoint; re-save it with a current torch: torch.save(torch.load(path), path)")
