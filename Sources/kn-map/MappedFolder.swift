@@ -22,11 +22,7 @@ struct MappedFolder {
 
     /// The same for a model already read from the file `model`.
     static func load(network: Network, model: String, circuit path: String) throws -> MappedFolder {
-        var url = URL(fileURLWithPath: path)
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
-            url = url.appendingPathComponent("circuit.json")
-        }
+        let url = circuitFile(path)
         let circuit: MappedCircuit
         do {
             circuit = try MappedCircuitFile.read(from: url)
@@ -47,27 +43,38 @@ struct MappedFolder {
 }
 
 extension MappedFolder {
+    /// The circuit file of `path`: the `circuit.json` in it when it is a folder, else `path` itself.
+    static func circuitFile(_ path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            return url.appendingPathComponent("circuit.json")
+        }
+        return url
+    }
+
+    /// The file beside the circuit file of `circuit` (a folder or its `circuit.json`) that keeps the cells'
+    /// measured sensitivities (``cellProvider(processes:deviceSamples:)``).
+    static func sensitivityCache(circuit: String) -> URL {
+        circuitFile(circuit).deletingLastPathComponent().appendingPathComponent("sensitivities.json")
+    }
+
+    var sensitivityCache: URL { circuitURL.deletingLastPathComponent().appendingPathComponent("sensitivities.json") }
+
     /// The mapped-cell provider of the whole circuit: every cell's sensitivities measured in ngspice at the
-    /// operating points of the map's default sample inputs.
+    /// operating points of the map's default sample inputs, with `deviceSamples` mismatch copies per instance
+    /// for its gate-referred σ (``CellBench/deviceSamples``).
     ///
-    /// With a `cache` file, new measurements are written to it (atomically), and with `reuse` the sensitivities
-    /// it holds for the same circuit file (by digest) are read instead, so a resumed Monte Carlo does not measure
-    /// again.
-    /// `deviceSamples` mismatch copies measure each instance's gate-referred σ (``CellBench/deviceSamples``).
-    func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount, deviceSamples: Int = 200, cache: URL? = nil,
-                      reuse: Bool = false) throws -> MappedCellProvider {
+    /// Measuring takes minutes per cell, so the result is kept in ``sensitivityCache`` (written atomically) and
+    /// read from there when it belongs to the same circuit file (by digest) and device samples; any other cache
+    /// is measured again and replaced.
+    func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount, deviceSamples: Int = 200) throws -> MappedCellProvider {
         let digest = fnv1a64(try Data(contentsOf: circuitURL))
-        if reuse, let cache, FileManager.default.fileExists(atPath: cache.path) {
-            let stored: SensitivityCache
-            do {
-                stored = try JSONDecoder().decode(SensitivityCache.self, from: Data(contentsOf: cache))
-            } catch {
-                throw ValidationError("\(cache.path): is not a sensitivity cache (\(error)); delete it, and the cells are measured again")
-            }
-            if stored.circuitDigest == digest, stored.deviceSamples == deviceSamples {
-                FileHandle.standardError.write(Data("read the sensitivities of \(stored.cells.count) cell\(stored.cells.count == 1 ? "" : "s") from \(cache.path)\n".utf8))
-                return MappedCellProvider(stored.cells, source: circuitURL.path)
-            }
+        let cache = sensitivityCache
+        if let data = try? Data(contentsOf: cache), let stored = try? JSONDecoder().decode(SensitivityCache.self, from: data),
+           stored.circuitDigest == digest, stored.deviceSamples == deviceSamples {
+            FileHandle.standardError.write(Data("read the sensitivities of \(stored.cells.count) cell\(stored.cells.count == 1 ? "" : "s") from \(cache.path)\n".utf8))
+            return MappedCellProvider(stored.cells, source: circuitURL.path)
         }
         let operating = try OperatingSamples.simulate(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
         var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(), ngspice: try Ngspice.locate()))
@@ -78,12 +85,10 @@ extension MappedFolder {
                                                            picks: picks, processes: processes)
         FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cell%@ in %.1f s\n",
                                                    picks.count, picks.count == 1 ? "" : "s", Date().timeIntervalSince(start)).utf8))
-        if let cache {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try AtomicFile.write(try encoder.encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
-                                 to: cache)
-        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(try encoder.encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
+                             to: cache)
         return MappedCellProvider(sensitivities, source: circuitURL.path)
     }
 }

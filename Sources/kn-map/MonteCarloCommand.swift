@@ -40,7 +40,7 @@ struct VariationOptions: ParsableArguments {
     @Option(help: "Process description pdk/<name>.xml with the Pelgrom coefficients.")
     var pdk = "sky130"
 
-    @Option(help: "A mapped circuit (the folder kn-map map wrote, or its circuit.json) for this model: use its sized cells, with every cell's sensitivities measured in ngspice, and its process's Pelgrom coefficients, instead of the assumed topology and --pdk.")
+    @Option(help: "A mapped circuit (the folder kn-map map wrote, or its circuit.json) for this model: use its sized cells, with every cell's sensitivities measured in ngspice (kept in sensitivities.json beside the circuit and reused while the circuit file is unchanged), and its process's Pelgrom coefficients, instead of the assumed topology and --pdk.")
     var circuit: String?
 
     @Option(help: "Volts per model unit α (DESIGN.md §3).")
@@ -371,7 +371,12 @@ final class ProgressBar: @unchecked Sendable {
 extension MonteCarloRun: WritesFiles {
     /// The result files and the checkpoint (rewritten atomically when a run starts or resumes). The checkpoint
     /// itself stays on interruption: `--resume` continues from it.
-    var outputFiles: [URL] { MonteCarloReport.files(for: URL(fileURLWithPath: output)) + [URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("checkpoint.jsonl")] }
+    /// With --circuit also the circuit's sensitivity cache (written when its cells are measured).
+    var outputFiles: [URL] {
+        MonteCarloReport.files(for: URL(fileURLWithPath: output))
+            + [URL(fileURLWithPath: output).deletingPathExtension().appendingPathExtension("checkpoint.jsonl")]
+            + (variation.circuit.map { [MappedFolder.sensitivityCache(circuit: $0)] } ?? [])
+    }
 }
 
 extension MonteCarloMerge: WritesFiles {

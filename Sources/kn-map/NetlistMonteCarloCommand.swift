@@ -19,8 +19,8 @@ struct NetlistMonteCarloCommand: ParsableCommand {
         the σ of every read-out over the chips. Writes OUT/report.json (kn-netlist-mc-1) and OUT/report.txt; \
         exits 1 when a σ ratio is outside ±--tolerance.
 
-        Each chip is written to OUT/chips/ as soon as its runs end, and the cells' sensitivities to \
-        OUT/sensitivities.json; a stopped run continues with --resume and measures neither again.
+        Each chip is written to OUT/chips/ as soon as its runs end; a stopped run continues with --resume. The \
+        cells' sensitivities are kept in DIR/sensitivities.json and reused while the circuit file is the same.
 
         Examples:
           kn-map map sub60.knm --pdk sky130 --fidelity-edges 60 -o chip
@@ -100,7 +100,7 @@ struct NetlistMonteCarloCommand: ParsableCommand {
         let netlistSeconds = netlistChips.map(\.seconds).reduce(0, +) / Double(netlistChips.count)
         FileHandle.standardError.write(Data(String(format: "ngspice chips done in %.1f s\n", Date().timeIntervalSince(start)).utf8))
 
-        let cells = try folder.cellProvider(processes: processes, deviceSamples: deviceSamples, cache: sensitivityCache, reuse: resume)
+        let cells = try folder.cellProvider(processes: processes, deviceSamples: deviceSamples)
         let mismatch = MismatchModel(network: network, cells: cells, mismatch: try ProcessMismatch(process))
         let integrator = try steps.map { try FixedStepIntegrator(network: network, stepsPerUnit: $0) }
             ?? FixedStepIntegrator.calibrated(network: network, inputs: Array(samples.prefix(16)), tolerance: 1e-3).integrator
@@ -123,13 +123,11 @@ struct NetlistMonteCarloCommand: ParsableCommand {
 }
 
 extension NetlistMonteCarloCommand: WritesFiles {
-    var sensitivityCache: URL { URL(fileURLWithPath: output).appendingPathComponent("sensitivities.json") }
-
-    /// The reports, the sensitivities and the folder of finished chips (whose unfinished temporary files go on
-    /// interruption).
+    /// The reports, the folder of finished chips and the circuit's sensitivity cache (whose unfinished temporary
+    /// files go on interruption).
     var outputFiles: [URL] {
         let folder = URL(fileURLWithPath: output)
-        return [folder.appendingPathComponent("report.json"), folder.appendingPathComponent("report.txt"), sensitivityCache,
-                folder.appendingPathComponent("chips")]
+        return [folder.appendingPathComponent("report.json"), folder.appendingPathComponent("report.txt"),
+                folder.appendingPathComponent("chips"), MappedFolder.sensitivityCache(circuit: circuit)]
     }
 }

@@ -49,11 +49,12 @@ import Testing
             #expect(fast >= 0.75 * lower && fast <= 1.25 * upper, "fast σ \(fast), ngspice σ \(netlist) [\(lower), \(upper)]")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("chips").path).filter { $0.hasSuffix(".json") }.count == 5)
-        // Resumed: every chip comes from OUT/chips and the cells from OUT/sensitivities.json (no ngspice run), and the ngspice side of the report is the same.
+        // Resumed: every chip comes from OUT/chips and the cells from DIR/sensitivities.json (no ngspice run), and the ngspice side of the report is the same.
         let again = try KNMapRun.run(arguments + ["--resume"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.components(separatedBy: "taken from").count - 1 == 5, "\(again.stderr)")
         #expect(again.stderr.contains("read the sensitivities of 1 cell from"), "\(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("chip/sensitivities.json").path))
         let rows = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("    0 ") }.map { $0.prefix(50) } }
         #expect(rows(again.stdout) == rows(run.stdout) && !rows(run.stdout).isEmpty)
         // A judged tolerance below the spread's agreement fails with exit status 1.
