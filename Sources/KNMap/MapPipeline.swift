@@ -102,16 +102,16 @@ public struct MapPipeline: Sendable {
     }
 
     /// The picks as rows of the circuit's cell tables (one cell per edge, in edge order), or an error naming the
-    /// pick that is not in the circuit.
-    static func validate(_ picks: [FidelityRunner.Pick], in circuit: MappedCircuit) throws -> [FidelityRunner.Pick] {
+    /// pick (as `what`, for the option that gave it) that is not in the circuit.
+    public static func validate(_ picks: [FidelityRunner.Pick], in circuit: MappedCircuit, what: String = "fidelity edge") throws -> [FidelityRunner.Pick] {
         for pick in picks {
             guard circuit.layers.indices.contains(pick.layer) else {
-                throw MapError.invalid("fidelity edge \(pick.layer):\(pick.row) names layer \(pick.layer), but the network has \(circuit.layers.count) layers",
+                throw MapError.invalid("\(what) \(pick.layer):\(pick.row) names layer \(pick.layer), but the network has \(circuit.layers.count) layers",
                                        fix: "give LAYER:EDGE with LAYER in 0..<\(circuit.layers.count)")
             }
             let count = circuit.layers[pick.layer].cells.count
             guard (0..<count).contains(pick.row) else {
-                throw MapError.invalid("fidelity edge \(pick.layer):\(pick.row) is not in layer \(pick.layer), which has \(count) edges",
+                throw MapError.invalid("\(what) \(pick.layer):\(pick.row) is not in layer \(pick.layer), which has \(count) edges",
                                        fix: "give an edge index in 0..<\(count)")
             }
         }

@@ -22,8 +22,9 @@ extension Mapper {
     ///
     /// Each input u with weight w drives a degenerated pair whose differential current, through the loads r,
     /// gives ΔV = V_t·w·v_u: R_eff = 2·r·α / (V_t·|w|), with R_eff = R + 2/gm (the 1/gm residue is taken off
-    /// R). The pair's tails I_F keep it linear to 1.2× the largest |w·v_u| seen (at least ±3). The offset p2
-    /// is a sink of V_t·|p2|/r on one load.
+    /// R). The pair's tails I_F keep it linear to 1.2× the largest |w·v_u| seen (at least ±3); a cell with one
+    /// moving input only to 1.2·(``tanhSaturation`` + |p2|), where its tanh is flat. The offset p2 is a sink of
+    /// V_t·|p2|/r on one load; tails beyond the loads' DC current go to vdd through the bypass sources.
     func sizeTanh(_ e: EdgePlace, scaling: Scaling, kind: CellKind, correction: CellCorrection,
                   issues: inout [MappingIssue]) -> Cell {
         let (loadSeries, r) = tanhLoad
@@ -42,11 +43,19 @@ extension Mapper {
         var tails = 0.0
         let terms: [(String, Double, Int, (Double, Double), PortBinding, Int)] = [
             ("S", e.law.w0, e.src, e.srcRange, .src, 2), ("D", e.law.w1, e.des, e.desRange, .des, 4)]
+        func reach(_ w: Double, _ range: (Double, Double)) -> Double { abs(w) * max(abs(range.0), abs(range.1)) }
+        let moving = terms.filter { $0.2 != 0 && $0.1 != 0 && reach($0.1, $0.3) >= 1e-4 }.count
+        let offset = e.law.w2 + correction.offset
         for (t, (u, w, node, range, binding, port)) in terms.enumerated() {
-            let reach = abs(w) * max(abs(range.0), abs(range.1))
+            let reach = reach(w, range)
             guard node != 0, w != 0, reach >= 1e-4 else { continue }
             let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
-            let linear = max(1.2 * reach, 3)
+            // With one moving input the argument is w·v + p2 alone: beyond |w·v| = tanhSaturation + |p2| the
+            // tanh is flat, so the front end may clip there. Sized for the whole reach instead, a large-reach
+            // input needs tails of microamperes, most of which the loads cannot carry: the bypass sources take
+            // it, and their mismatch (a few % of microamperes, against the loads' 0.7 µA) moves the argument by
+            // about a unit. With two inputs the terms may cancel, so each front end stays linear over its reach.
+            let linear = max(1.2 * (moving == 1 ? min(reach, Self.tanhSaturation + abs(offset)) : reach), 3)
             let irMax = vt * linear / (2 * r)
             let tail = max(1.5 * irMax, 2.5 / (base * gmIn))
             let residue = 2 / (gmIn * tail)
@@ -75,7 +84,6 @@ extension Mapper {
         let bypass = max(0, tails - catalog.pResistorCurrent)
         set("SP", current: bypass); set("SN", current: bypass); set("BSP", current: bypass)
         bias[kind.biasIndex("isrc")] = bypass
-        let offset = e.law.w2 + correction.offset
         let io = vt * abs(offset) / r
         if io > 0 {
             set(offset > 0 ? "ON" : "OP", current: io); set("BO", current: io)
@@ -242,6 +250,9 @@ extension Mapper {
             : sizeRelu(e, scaling: scaling, kind: kind, correction: correction, issues: &issues)
         return matchMirrors(cell, plan: mirrors ?? mirrorPlan(kind))
     }
+
+    /// The tanh argument beyond which a one-input tanh cell's front end may clip: tanh(4) = 0.99933.
+    static var tanhSaturation: Double { 4 }
 
     /// The largest ratio of a relu cell's output copies to its rectifier (either way).
     var maximumOutputRatio: Double { 256 }

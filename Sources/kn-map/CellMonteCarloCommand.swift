@@ -27,6 +27,7 @@ struct CellMonteCarloCommand: ParsableCommand {
           kn-map map twomoon.knm --pdk sky130 --fidelity-edges 20 -o chip
           kn-map mc-cells twomoon.knm chip --edges 20 --samples 200 --seed 1 -o chip/mc-cells
           kn-map mc-cells twomoon.knm chip --edges 20 --samples 200 --seed 1 -o chip/mc-cells --resume
+          kn-map mc-cells twomoon.knm chip --edge 0:35 --edge 1:90 --samples 200 -o chip/mc-two
         """
     )
 
@@ -38,6 +39,9 @@ struct CellMonteCarloCommand: ParsableCommand {
 
     @Option(help: "Edges to check: all, or a number of sampled edges.")
     var edges: MapCommand.CellCount = .count(20)
+
+    @Option(name: .customLong("edge"), help: ArgumentHelp("An edge to check instead of sampled ones, as LAYER:EDGE (repeat the option for more).", valueName: "layer:edge"))
+    var edgeList: [MapCommand.EdgePick] = []
 
     @Option(help: "Mismatch samples (cell copies) per edge.")
     var samples: Int = 200
@@ -90,7 +94,8 @@ struct CellMonteCarloCommand: ParsableCommand {
         check.seed = seed
         check.tolerance = tolerance
         check.processes = processes
-        let picks = FidelityRunner.sample(folder.circuit, count: edges.value, seed: UInt64(seed))
+        let picks = edgeList.isEmpty ? FidelityRunner.sample(folder.circuit, count: edges.value, seed: UInt64(seed))
+            : try MapPipeline.validate(edgeList.map(\.pick), in: folder.circuit, what: "--edge")
         let run = CellMonteCarloJournal.Run(
             circuitDigest: fnv1a64(try Data(contentsOf: folder.circuitURL)), modelDigest: fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model))),
             samples: samples, seed: seed, mismatchScale: mismatchScale, points: points, inputs: inputs)
