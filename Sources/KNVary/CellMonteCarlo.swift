@@ -123,17 +123,15 @@ public struct ParameterComparison: Sendable, Codable, Hashable {
 
     public init(parameter: EffectiveParameter, predicted: Double, pelgromPredicted: Double, measured values: [Double], contributors: [String],
                 tolerance: Double) {
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / n
-        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)).squareRoot()
-        let dof = max(n - 1, 1)
+        let spread = SampleSpread(values)
+        let sd = spread.sigma
         self.parameter = parameter
         self.predicted = predicted
         self.pelgromPredicted = pelgromPredicted
         self.measured = sd
-        self.mean = mean
-        lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
-        upper = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
+        self.mean = spread.mean
+        lower = spread.lower
+        upper = spread.upper
         ratio = sd > 0 ? predicted / sd : .infinity
         within = false
         insideInterval = predicted >= lower && predicted <= upper
@@ -156,4 +154,24 @@ public struct EdgeMismatchComparison: Sendable, Codable, Hashable {
     /// Sweep points per copy.
     public var points: Int
     public var parameters: [ParameterComparison]
+}
+
+/// The mean and sample standard deviation of Monte Carlo values, with the σ's 95 % interval (χ², n − 1 degrees of
+/// freedom).
+struct SampleSpread {
+    var mean: Double
+    var sigma: Double
+    var lower: Double
+    var upper: Double
+
+    init(_ values: [Double]) {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let dof = max(n - 1, 1)
+        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / dof).squareRoot()
+        self.mean = mean
+        sigma = sd
+        lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
+        upper = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
+    }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KNModel
-import KNProcess
 
 /// The spread of a network's read-outs over chips from two Monte Carlos of the same circuit: the ngspice Monte
 /// Carlo of the transistor netlist with the foundry mismatch on, and the fast Monte Carlo of the compiled simulator
@@ -63,26 +62,16 @@ public struct OutputSpreadComparison: Sendable, Codable {
         self.netlistSecondsPerChip = netlistSecondsPerChip
         self.fastSecondsPerChip = fastSecondsPerChip
         self.cells = cells
-        let dof = Double(netlist.count - 1)
-        let low = (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
-        let high = (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
         var rows: [Output] = []
         for j in shape.indices {
             for o in 0..<shape[j] {
-                let (nm, ns) = Self.meanAndSigma(netlist.map { $0[j][o] })
-                let (fm, fs) = Self.meanAndSigma(fast.map { $0[j][o] })
-                let ratio = ns > 0 ? fs / ns : .infinity
-                rows.append(Output(input: j, output: o, netlistSigma: ns, netlistLower: ns * low, netlistUpper: ns * high,
-                                   netlistMean: nm, fastSigma: fs, fastMean: fm, ratio: ratio, within: abs(ratio - 1) <= tolerance))
+                let n = SampleSpread(netlist.map { $0[j][o] }), f = SampleSpread(fast.map { $0[j][o] })
+                let ratio = n.sigma > 0 ? f.sigma / n.sigma : .infinity
+                rows.append(Output(input: j, output: o, netlistSigma: n.sigma, netlistLower: n.lower, netlistUpper: n.upper,
+                                   netlistMean: n.mean, fastSigma: f.sigma, fastMean: f.mean, ratio: ratio, within: abs(ratio - 1) <= tolerance))
             }
         }
         outputs = rows
-    }
-
-    static func meanAndSigma(_ x: [Double]) -> (Double, Double) {
-        let n = Double(x.count)
-        let mean = x.reduce(0, +) / n
-        return (mean, (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)).squareRoot())
     }
 
     /// Every output's σ ratio within the tolerance.
