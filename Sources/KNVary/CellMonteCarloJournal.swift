@@ -82,26 +82,7 @@ public struct CellMonteCarloJournal: Sendable {
 
     /// Records a finished edge (atomically).
     public func store(_ comparison: EdgeMismatchComparison, for pick: FidelityRunner.Pick) throws {
-        let encoder = JSONEncoder.nonConforming
+        let encoder = JSONEncoder.nonConforming()
         try AtomicFile.write(try encoder.encode(Entry(run: run, comparison: comparison)), to: url(for: pick))
-    }
-}
-
-extension JSONEncoder {
-    /// Sorted, pretty JSON in which infinities and NaN are strings (a σ ratio may be infinite).
-    static var nonConforming: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    /// Reads what ``JSONEncoder/nonConforming`` writes.
-    static var nonConforming: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
     }
 }

@@ -86,7 +86,7 @@ public struct CellMonteCarloReport: Sendable, Codable {
     /// Writes `report.json` and `report.txt` into `folder` (each atomically).
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try JSONEncoder.nonConforming.encode(self), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(try JSONEncoder.nonConforming().encode(self), to: folder.appendingPathComponent("report.json"))
         try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("report.txt"))
     }
 }

@@ -97,7 +97,7 @@ struct CellMonteCarloCommand: ParsableCommand {
         let picks = edgeList.isEmpty ? FidelityRunner.sample(folder.circuit, count: edges.value, seed: UInt64(seed))
             : try MapPipeline.validate(edgeList.map(\.pick), in: folder.circuit, what: "--edge")
         let run = CellMonteCarloJournal.Run(
-            circuitDigest: fnv1a64(try Data(contentsOf: folder.circuitURL)), modelDigest: fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model))),
+            circuitDigest: folder.circuitDigest, modelDigest: fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model))),
             samples: samples, seed: seed, mismatchScale: mismatchScale, points: points, inputs: inputs)
         let journal = try CellMonteCarloJournal(folder: edgesFolder, run: run, resume: resume)
         print("kn-map mc-cells: \(picks.count) \(folder.circuit.family) cells of \(folder.circuitURL.path) × \(samples) mismatch samples on \(folder.circuit.process) (\(processes) ngspice processes)")

@@ -11,6 +11,8 @@ struct MappedFolder {
     var network: Network
     var circuit: MappedCircuit
     var circuitURL: URL
+    /// FNV-1a digest of the circuit file's bytes: journals and caches belong to one circuit file.
+    var circuitDigest: String
     var catalog: DeviceCatalog
 
     /// - Parameters:
@@ -23,9 +25,11 @@ struct MappedFolder {
     /// The same for a model already read from the file `model`.
     static func load(network: Network, model: String, circuit path: String) throws -> MappedFolder {
         let url = circuitFile(path)
-        let circuit: MappedCircuit
+        let circuit: MappedCircuit, digest: String
         do {
-            circuit = try MappedCircuitFile.read(from: url)
+            let data = try MappedCircuitFile.contents(of: url)
+            circuit = try MappedCircuitFile.decode(data, file: url)
+            digest = fnv1a64(data)
         } catch {
             // MapError names the file and the fix (the circuit.json, or the folder, that `kn-map map -o` wrote).
             throw ValidationError("\(error)")
@@ -38,7 +42,7 @@ struct MappedFolder {
         let process = try ProcessDescription.load(contentsOf: xml)
         let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(circuit.process).gmid.json"))
         let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
-        return MappedFolder(network: network, circuit: circuit, circuitURL: url, catalog: catalog)
+        return MappedFolder(network: network, circuit: circuit, circuitURL: url, circuitDigest: digest, catalog: catalog)
     }
 }
 
@@ -69,9 +73,9 @@ extension MappedFolder {
     /// read from there when it belongs to the same circuit file (by digest) and device samples; any other cache
     /// is measured again and replaced.
     func cellProvider(processes: Int = ProcessInfo.processInfo.activeProcessorCount, deviceSamples: Int = 200) throws -> MappedCellProvider {
-        let digest = fnv1a64(try Data(contentsOf: circuitURL))
+        let digest = circuitDigest
         let cache = sensitivityCache
-        if let data = try? Data(contentsOf: cache), let stored = try? JSONDecoder().decode(SensitivityCache.self, from: data),
+        if let data = try? Data(contentsOf: cache), let stored = try? JSONDecoder.nonConforming.decode(SensitivityCache.self, from: data),
            stored.circuitDigest == digest, stored.deviceSamples == deviceSamples {
             FileHandle.standardError.write(Data("read the sensitivities of \(stored.cells.count) cell\(stored.cells.count == 1 ? "" : "s") from \(cache.path)\n".utf8))
             return MappedCellProvider(stored.cells, source: circuitURL.path)
@@ -85,9 +89,7 @@ extension MappedFolder {
                                                            picks: picks, processes: processes)
         FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cell%@ in %.1f s\n",
                                                    picks.count, picks.count == 1 ? "" : "s", Date().timeIntervalSince(start)).utf8))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(try encoder.encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
+        try AtomicFile.write(try JSONEncoder.nonConforming(pretty: false).encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
                              to: cache)
         return MappedCellProvider(sensitivities, source: circuitURL.path)
     }

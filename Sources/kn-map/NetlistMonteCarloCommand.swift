@@ -94,7 +94,7 @@ struct NetlistMonteCarloCommand: ParsableCommand {
         let start = Date()
         let netlistChips = try netlistMC.run(
             circuit: folder.circuit, network: network, process: process, root: .resolve(), inputs: samples,
-            circuitDigest: fnv1a64(try Data(contentsOf: folder.circuitURL)), folder: out) {
+            circuitDigest: folder.circuitDigest, folder: out) {
             FileHandle.standardError.write(Data(($0 + "\n").utf8))
         }
         let netlistSeconds = netlistChips.map(\.seconds).reduce(0, +) / Double(netlistChips.count)
