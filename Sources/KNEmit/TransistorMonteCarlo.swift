@@ -35,7 +35,7 @@ public struct TransistorMonteCarlo: Sendable {
 
     /// What identifies a run's chips: the circuit, the inputs, the seed and the netlist options.
     struct Run: Codable, Equatable {
-        var format = "kn-netlist-mc-chip-1"
+        var format = "kn-netlist-mc-chip-2"
         var circuitDigest: String
         var inputsDigest: String
         var seed: Int
@@ -49,11 +49,6 @@ public struct TransistorMonteCarlo: Sendable {
         public var outputs: [[Double]]
         /// Wall seconds of the chip: writing its netlists, running ngspice on them and reading the results back.
         public var seconds: Double
-    }
-
-    struct Entry: Codable {
-        var run: Run
-        var chip: Chip
     }
 
     /// Runs the chips not yet in `folder/chips` and returns every chip's read-outs in chip order.
@@ -81,28 +76,17 @@ public struct TransistorMonteCarlo: Sendable {
         var nominalOptions = options
         nominalOptions.mismatchSeed = nil
         let run = Run(circuitDigest: circuitDigest, inputsDigest: fnv1a64(digest), seed: seed, options: nominalOptions)
-        let chipFolder = folder.appendingPathComponent("chips")
-        let fm = FileManager.default
-        try fm.createDirectory(at: chipFolder, withIntermediateDirectories: true)
-        if !resume {
-            for name in try fm.contentsOfDirectory(atPath: chipFolder.path) where name.hasPrefix("chip-") && name.hasSuffix(".json") {
-                try fm.removeItem(at: chipFolder.appendingPathComponent(name))
-            }
-        }
-        @Sendable func chipURL(_ k: Int) -> URL { chipFolder.appendingPathComponent("chip-\(k).json") }
+        let journal = try RunJournal<Run, Chip>(folder: folder.appendingPathComponent("chips"), run: run, prefix: "chip-",
+                                                what: "a finished chip", settings: "circuit, inputs, seed or netlist options",
+                                                resume: resume)
         var done: [Int: Chip] = [:]
-        for k in 0..<chips where fm.fileExists(atPath: chipURL(k).path) {
-            let entry: Entry
-            do {
-                entry = try JSONDecoder().decode(Entry.self, from: Data(contentsOf: chipURL(k)))
-            } catch {
-                throw EmitError.invalid(chipURL(k).path, "is not a finished chip (\(error)); delete it, or run without --resume")
+        for k in 0..<chips {
+            guard let chip = try journal.finished("\(k)") else { continue }
+            guard chip.index == k else {
+                throw EmitError.invalid(journal.url("\(k)").path, "holds chip \(chip.index), not chip \(k); delete it, or run without --resume")
             }
-            guard entry.run == run, entry.chip.index == k else {
-                throw EmitError.invalid(chipURL(k).path, "belongs to a different run (circuit, inputs, seed or netlist options differ); run without --resume to start over, or with the original options")
-            }
-            done[k] = entry.chip
-            progress?("chip \(k): taken from \(chipURL(k).lastPathComponent)")
+            done[k] = chip
+            progress?("chip \(k): taken from \(journal.url("\(k)").lastPathComponent)")
         }
         let remaining = (0..<chips).filter { done[$0] == nil }
         let slots = ResultSlots<Chip, any Error>(count: remaining.count)
@@ -128,9 +112,7 @@ public struct TransistorMonteCarlo: Sendable {
                     outputs.append(try network.readOut(anchors.last ?? []))
                 }
                 let chip = Chip(index: k, seed: chipOptions.mismatchSeed!, outputs: outputs, seconds: Date().timeIntervalSince(chipStart))
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                try AtomicFile.write(try encoder.encode(Entry(run: run, chip: chip)), to: chipURL(k))
+                try journal.store(chip, as: "\(k)")
                 return chip
             }
             if let progress {
