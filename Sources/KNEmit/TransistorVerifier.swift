@@ -129,13 +129,15 @@ public enum TransistorVerifier {
         guard circuit.layers.count == network.layers.count else {
             throw .invalid("circuit.layers", "has \(circuit.layers.count) layers but the model has \(network.layers.count); \(fix)")
         }
+        let cellCounts = network.cellCounts
         for (l, (mapped, layer)) in zip(circuit.layers, network.layers).enumerated() {
-            guard mapped.cells.count == layer.edgeCount, mapped.nodeCount == layer.nodeCount else {
-                throw .invalid("circuit.layers[\(l)]", "has \(mapped.cells.count) cells on \(mapped.nodeCount) nodes but model layer \(l) has \(layer.edgeCount) edges on \(layer.nodeCount) nodes; \(fix)")
+            guard mapped.cells.count == cellCounts[l], mapped.nodeCount == layer.nodeCount else {
+                throw .invalid("circuit.layers[\(l)]", "has \(mapped.cells.count) cells on \(mapped.nodeCount) nodes but model layer \(l) has \(cellCounts[l]) edges that carry current on \(layer.nodeCount) nodes; \(fix)")
             }
             for c in 0..<mapped.cells.count {
                 let e = Int(mapped.cells.edge[c])
-                guard e >= 0, e < layer.edgeCount, Int(mapped.cells.src[c]) == Int(layer.edges.src[e]), Int(mapped.cells.des[c]) == Int(layer.edges.des[e]) else {
+                guard e >= 0, e < layer.edgeCount, !network.carriesNoCurrent(layer: l, edge: e),
+                      Int(mapped.cells.src[c]) == Int(layer.edges.src[e]), Int(mapped.cells.des[c]) == Int(layer.edges.des[e]) else {
                     throw .invalid("circuit.layers[\(l)].cells[\(c)]", "is edge \(e) from node \(mapped.cells.src[c]) to \(mapped.cells.des[c]), which model layer \(l) does not have; \(fix)")
                 }
             }

@@ -1,8 +1,8 @@
 import Foundation
 import KNModel
 
-/// The cells of one layer, stored as columns (one row per edge): a 230k-edge layer is a handful of flat
-/// arrays, not 230k objects.
+/// The cells of one layer, stored as columns (one row per edge that carries current, in edge order): a
+/// 230k-edge layer is a handful of flat arrays, not 230k objects.
 ///
 /// Row `c` is the cell of edge ``edge``[c]; `fingers[c * slotCount + s]` is the number of parallel fingers
 /// of slot `s` (0: absent), `series[...]` the number of series units (resistor slots; 1 otherwise),

@@ -101,20 +101,24 @@ public struct MapPipeline: Sendable {
         return Outcome(circuit: circuit, report: report, characterized: characterized)
     }
 
-    /// The picks as rows of the circuit's cell tables (one cell per edge, in edge order), or an error naming the
-    /// pick (as `what`, for the option that gave it) that is not in the circuit.
+    /// Edges given by the user as `LAYER:EDGE` (in `Pick.row`, the edge number), as rows of the circuit's cell
+    /// tables, or an error naming the pick (as `what`, for the option that gave it) that has no cell: a layer or
+    /// edge outside the network, or an edge that carries no current.
     public static func validate(_ picks: [FidelityRunner.Pick], in circuit: MappedCircuit, what: String = "fidelity edge") throws -> [FidelityRunner.Pick] {
-        for pick in picks {
+        try picks.map { pick in
             guard circuit.layers.indices.contains(pick.layer) else {
                 throw MapError.invalid("\(what) \(pick.layer):\(pick.row) names layer \(pick.layer), but the network has \(circuit.layers.count) layers",
                                        fix: "give LAYER:EDGE with LAYER in 0..<\(circuit.layers.count)")
             }
-            let count = circuit.layers[pick.layer].cells.count
-            guard (0..<count).contains(pick.row) else {
-                throw MapError.invalid("\(what) \(pick.layer):\(pick.row) is not in layer \(pick.layer), which has \(count) edges",
-                                       fix: "give an edge index in 0..<\(count)")
+            let cells = circuit.layers[pick.layer].cells
+            // Rows follow the edges in order, so edge e is at row e unless edges before it have no cell.
+            if pick.row < cells.count, cells.edge[pick.row] == Int32(pick.row) { return pick }
+            guard let row = cells.edge.firstIndex(of: Int32(pick.row)) else {
+                let edges = (cells.edge.last.map { Int($0) + 1 }) ?? 0
+                throw MapError.invalid("\(what) \(pick.layer):\(pick.row) has no cell in layer \(pick.layer) (\(cells.count) cells; edges that carry no current have none)",
+                                       fix: "give an edge of 0..<\(max(edges, cells.count)) that has a cell")
             }
+            return FidelityRunner.Pick(layer: pick.layer, row: row)
         }
-        return picks
     }
 }

@@ -4,7 +4,8 @@ import KNProcess
 
 /// A KirchhoffNet mapped onto transistor cells of one process: plain data that every writer walks.
 ///
-/// The circuit has, for every layer, one cell per edge (``CellTable``), a capacitor on every network node
+/// The circuit has, for every layer, one cell per edge that carries current (``CellTable``; an edge that
+/// carries no current at any voltage has none), a capacitor on every network node
 /// (``NodeCapacitor``), the V_CM reference that stands for model ground (node 0), the global bias
 /// references (``Reference``), the layer switches (``LayerSwitch``) and the ``Scaling`` that ties model
 /// units to volts, amperes and seconds. The only ideal elements are the supplies and the bias references;

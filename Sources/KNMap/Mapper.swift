@@ -177,7 +177,8 @@ public struct Mapper: Sendable {
             cellKinds: [kind], layers: layers.map(\.layer), nodeCapacitors: capacitors, switches: switches, issues: issues)
     }
 
-    /// Sizes one cell per edge, layer by layer, at `scaling`; each layer's list of what cannot be realised.
+    /// Sizes one cell per edge that carries current, layer by layer, at `scaling`; each layer's list of what
+    /// cannot be realised.
     /// The layers' times are left at zero.
     func sizeLayers(_ network: Network, samples: OperatingSamples, kind: CellKind, law: (Double, Double, Double) -> CellLaw,
                     scaling: Scaling) -> [(layer: MappedLayer, issues: [MappingIssue])] {
@@ -187,7 +188,8 @@ public struct Mapper: Sendable {
             let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
             var table = CellTable(kind: kind)
             let edges = layer.edges
-            for e in 0..<edges.count {
+            // An edge that carries no current at any voltage (switched off by retraining, say) gets no cell.
+            for e in 0..<edges.count where !network.carriesNoCurrent(layer: l, edge: e) {
                 let column = Int(edges.parameterIndex[e])
                 let raw = (layer.parameters[0, column], layer.parameters.rows > 1 ? layer.parameters[1, column] : 0,
                            layer.parameters.rows > 2 ? layer.parameters[2, column] : 0)

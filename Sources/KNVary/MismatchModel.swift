@@ -110,6 +110,8 @@ public struct MismatchModel: Sendable {
     /// per device.
     let terms: [[[DeviceTerm]]]
     let edgeCounts: [Int]
+    /// Per layer, per edge: the edge carries no current (switched off, no cell on the chip), so it does not vary.
+    let absent: [[Bool]]
 
     struct DeviceTerm: Sendable {
         var sigmaVT: Double, sigmaBeta: Double
@@ -125,11 +127,13 @@ public struct MismatchModel: Sendable {
         self.global = global
         self.scale = scale
         var terms = [[[DeviceTerm]]]()
+        absent = network.layers.indices.map { l in (0..<network.layers[l].edgeCount).map { network.carriesNoCurrent(layer: l, edge: $0) } }
         for (l, layer) in network.layers.enumerated() {
             var layerTerms = [[DeviceTerm]]()
             layerTerms.reserveCapacity(layer.edgeCount)
             for e in 0..<layer.edgeCount {
-                layerTerms.append(Self.terms(cells.cell(layer: l, edge: e), mismatch: mismatch))
+                // A switched-off edge has no cell (a mapped circuit has none to give).
+                layerTerms.append(absent[l][e] ? [] : Self.terms(cells.cell(layer: l, edge: e), mismatch: mismatch))
             }
             terms.append(layerTerms)
         }
@@ -165,7 +169,7 @@ public struct MismatchModel: Sendable {
 
     /// The standard deviation of each effective parameter of edge `e` of layer `l` (devices independent).
     public func sigma(layer l: Int, edge e: Int) -> [EffectiveParameter: Double] {
-        Self.sigma(terms[l][e], scale: scale)
+        Self.sigma(terms[l][e], scale: absent[l][e] ? 0 : scale)
     }
 
     /// The standard deviation of each effective parameter of one cell (devices independent, ΔVT and Δβ/β of each
@@ -178,6 +182,7 @@ public struct MismatchModel: Sendable {
     /// from its devices (independent ΔVT and Δβ/β), masked to the varying components.
     public func covariance(layer l: Int, edge e: Int) -> [Double] {
         var c = [Double](repeating: 0, count: 16)
+        if absent[l][e] { return c }
         let keep = EffectiveParameter.allCases.map { components.contains($0) ? 1.0 : 0.0 }
         for t in terms[l][e] {
             for i in 0..<4 {
@@ -219,6 +224,8 @@ public struct MismatchModel: Sendable {
                     a += t.s[4] * dv + t.s[5] * db
                     c += t.s[6] * dv + t.s[7] * db
                 }
+                // A switched-off edge has no devices on the chip, so not even the global shift reaches it.
+                if absent[l][e] { continue }
                 dev.offset[e] = components.contains(.offset) ? o : 0
                 dev.gain[e] = components.contains(.gain) ? g : 0
                 dev.amplitude[e] = components.contains(.amplitude) ? a : 0
@@ -263,5 +270,20 @@ public struct MismatchInstance: Hashable, Sendable {
     /// No mismatch at all.
     public static func nominal(_ network: Network) -> MismatchInstance {
         MismatchInstance(layers: network.layers.map { EdgeDeviations(count: $0.edgeCount) })
+    }
+}
+
+extension MismatchInstance {
+    /// The chip with no deviation on the edges of `network` that carry no current: a switched-off edge has no
+    /// cell, so it has nothing to mismatch.
+    public func switchingOff(in network: Network) -> MismatchInstance {
+        var out = self
+        for l in layers.indices where l < network.layers.count {
+            for e in 0..<network.layers[l].edgeCount where network.carriesNoCurrent(layer: l, edge: e) {
+                out.layers[l].offset[e] = 0; out.layers[l].gain[e] = 0
+                out.layers[l].amplitude[e] = 0; out.layers[l].copy[e] = 0
+            }
+        }
+        return out
     }
 }

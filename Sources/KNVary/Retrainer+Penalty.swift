@@ -35,7 +35,12 @@ extension Retrainer {
         let net = network(with: values)
         let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit)
         let forms = net.layers.map { _ in AffineLayer.form(of: net.family) }
-        let covariance = net.layers.indices.map { l in (0..<net.layers[l].edgeCount).map { mismatch.covariance(layer: l, edge: $0) } }
+        // A switched-off edge has no cell, so nothing of it varies.
+        let covariance = net.layers.indices.map { l in
+            (0..<net.layers[l].edgeCount).map {
+                net.carriesNoCurrent(layer: l, edge: $0) ? [Double](repeating: 0, count: 16) : mismatch.covariance(layer: l, edge: $0)
+            }
+        }
         let sums = GradientSums(shape: values.map(\.count))
         let penaltySum = GradientSums(shape: [1])
         let weight = 1 / Double(batch.count)

@@ -96,7 +96,10 @@ public struct Retrainer: Sendable {
     /// The mean loss and gradient over `chips` (nil = nominal) and the inputs `batch`, in parallel.
     public func lossAndGradient(parameters values: [[Double]], chips: [MismatchInstance?], weights: [Double],
                                 batch: [Int]) throws -> (loss: Double, gradient: [[Double]]) {
-        let integrator = try FixedStepIntegrator(network: network(with: values), stepsPerUnit: stepsPerUnit)
+        let net = network(with: values)
+        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit)
+        // An edge that carries no current has no cell, so nothing of it varies.
+        let chips = chips.map { $0?.switchingOff(in: net) }
         let jobs = chips.count * batch.count
         let sums = GradientSums(shape: values.map(\.count))
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
@@ -180,7 +183,8 @@ public struct RetrainEvaluation: Codable, Hashable, Sendable {
             let m = mismatch.draw(seed: seed, index: c)
             do {
                 let ya = try a.outputs(inputs: inputs, mismatch: m)
-                let yb = try b.outputs(inputs: inputs, mismatch: m)
+                // The same draw; an edge of the retrained network that carries no current has no cell to vary.
+                let yb = try b.outputs(inputs: inputs, mismatch: m.switchingOff(in: retrained))
                 sums.add(0, [[meanDistance(ya, target), meanDistance(yb, target)]], weight: 1 / Double(chips))
             } catch { sums.fail(error) }
         }

@@ -34,9 +34,9 @@ struct MappedFolder {
             // MapError names the file and the fix (the circuit.json, or the folder, that `kn-map map -o` wrote).
             throw ValidationError("\(error)")
         }
-        let cells = circuit.layers.map(\.cells.count), edgeCounts = network.layers.map(\.edgeCount)
+        let cells = circuit.layers.map(\.cells.count), edgeCounts = network.cellCounts
         guard circuit.family == network.family.description, cells == edgeCounts else {
-            throw ValidationError("\(url.path): the circuit maps \(circuit.family) with \(cells) cells per layer, the model \(model) is \(network.family.description) with \(edgeCounts) edges; give the model the circuit was mapped from")
+            throw ValidationError("\(url.path): the circuit maps \(circuit.family) with \(cells) cells per layer, the model \(model) is \(network.family.description) with \(edgeCounts) edges that carry current; give the model the circuit was mapped from")
         }
         let xml = try ToolkitFolders.processDescription(circuit.process)
         let process = try ProcessDescription.load(contentsOf: xml)

@@ -25,6 +25,37 @@ struct MapperTests {
         #expect(circuit.layers[0].startSeconds == 0 && abs(circuit.layers[1].endSeconds - 1.0 * s.tau) < 1e-18)
     }
 
+    /// An edge that carries no current (switched off by retraining) gets no cell; the others keep their edge
+    /// numbers and their sizes.
+    @Test func switchedOffEdgesGetNoCell() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        var pruned = network
+        for e in [0, 7, 150] { for r in 0..<3 { pruned.layers[1].parameters[r, e] = 0 } }
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        let mapper = Mapper(catalog: catalog)
+        let circuit = try mapper.map(network: pruned, samples: samples)
+        #expect(circuit.layers.map(\.cells.count) == [300, 297])
+        #expect(pruned.cellCounts == [300, 297])
+        let edges = Set(circuit.layers[1].cells.edge.map(Int.init))
+        #expect(!edges.contains(0) && !edges.contains(7) && !edges.contains(150) && edges.count == 297)
+        // A user's LAYER:EDGE names the edge: edge 8 of layer 1 is row 6 now; edge 7 has no cell to pick.
+        #expect(try MapPipeline.validate([FidelityRunner.Pick(layer: 1, row: 8), FidelityRunner.Pick(layer: 0, row: 8)], in: circuit)
+                == [FidelityRunner.Pick(layer: 1, row: 6), FidelityRunner.Pick(layer: 0, row: 8)])
+        #expect {
+            try MapPipeline.validate([FidelityRunner.Pick(layer: 1, row: 7)], in: circuit)
+        } throws: { "\($0)".contains("1:7") && "\($0)".contains("no cell") }
+        // At one scaling, every remaining edge's cell is the cell it had before.
+        let (name, law) = try Mapper.cellFamily(network.family)
+        let kind = mapper.kind(named: name)
+        let before = mapper.sizeLayers(network, samples: samples, kind: kind, law: law, scaling: circuit.scaling)[1].layer.cells
+        let after = mapper.sizeLayers(pruned, samples: samples, kind: kind, law: law, scaling: circuit.scaling)[1].layer.cells
+        for e in [1, 8, 151, 299] {
+            let a = try #require(after.edge.firstIndex(of: Int32(e))), b = try #require(before.edge.firstIndex(of: Int32(e)))
+            #expect(after.cell(a).fingers == before.cell(b).fingers && after.cell(a).bias == before.cell(b).bias)
+        }
+    }
+
     /// The node capacitance carries the cells' input gates (every layer's, at most a quarter of the node) and
     /// is large enough that tau is ten times the slowest cell's settling; a user C too small for either is
     /// listed, by layer and by node, with the C that would do.
