@@ -47,6 +47,14 @@ public struct DeviceCatalog: Sendable {
 
     public var fingerWidthUm: Double { lookup.table.fingerWidthUm }
 
+    /// The catalog of the process description `<name>.xml` at `file`, with the gm/ID table `<name>.gmid.json`
+    /// beside it (as `pdk/` holds them).
+    public init(processFile file: URL) throws {
+        let name = file.deletingPathExtension().lastPathComponent
+        let table = try GmIDTable.read(from: file.deletingLastPathComponent().appendingPathComponent("\(name).gmid.json"))
+        try self.init(process: try ProcessDescription.load(contentsOf: file), lookup: GmIDLookup(table: table))
+    }
+
     public init(process: ProcessDescription, lookup: GmIDLookup) throws {
         self.process = process
         self.lookup = lookup

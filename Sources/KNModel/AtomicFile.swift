@@ -3,6 +3,17 @@ import Foundation
 /// Writes files so that they appear whole or not at all: the bytes go to a temporary file in the same
 /// folder, which is then renamed over the destination.
 public enum AtomicFile {
+    /// Held while a temporary file is created or renamed into place, and for good by ``stopWriting()``: an
+    /// interrupted process's cleanup never races a write's last step.
+    private static let gate = NSLock()
+
+    /// Stops every write at its next step (creating its temporary file or renaming it into place) until the
+    /// process exits; a rename already under way finishes first. An interrupted process calls this before it
+    /// removes its temporary files, so that none appears or lands after the removal. Irreversible.
+    public static func stopWriting() {
+        gate.lock()
+    }
+
     /// The name every temporary file for `url` of this process starts with: `.<name>.tmp-<pid>-`, in `url`'s
     /// folder. A process that is interrupted removes them with ``removeTemporaryFiles(for:)``.
     public static func temporaryPrefix(for url: URL) -> String {
@@ -48,7 +59,10 @@ public enum AtomicFile {
     public static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(temporaryPrefix(for: url) + String(UInt32.random(in: 0...UInt32.max)))
-        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+        gate.lock()
+        let created = FileManager.default.createFile(atPath: tmp.path, contents: nil)
+        gate.unlock()
+        guard created else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path,
                 NSLocalizedDescriptionKey: "cannot create a file in \(dir.path); check that the folder exists and is writable"])
         }
@@ -61,6 +75,8 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(at: tmp)
             throw error
         }
+        gate.lock()
+        defer { gate.unlock() }
         if rename(tmp.path, url.path) != 0 {
             let code = errno
             try? FileManager.default.removeItem(at: tmp)

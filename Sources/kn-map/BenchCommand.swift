@@ -134,10 +134,7 @@ struct MapBench: ParsableCommand {
 
     func run() throws {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
-        let xml = try ToolkitFolders.processDescription(pdk)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(pdk).gmid.json"))
-        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let catalog = try ProcessCatalog.load(pdk)
         let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
         var operating: OperatingSamples?
         let simulate = try seconds { operating = try OperatingSamples.simulate(network: network, inputs: inputs) }

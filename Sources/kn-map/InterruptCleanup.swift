@@ -41,8 +41,16 @@ final class InterruptCleanup: @unchecked Sendable {
         outputs += files
     }
 
+    /// Ends the process with the command's error, unless an interruption is being handled: then the error may
+    /// come from its removing a file the command was using, and the interruption ends the process (130 or 143).
+    func exit(withError error: any Error, _ report: (any Error) -> Never) -> Never {
+        lock.lock()  // never returns while stop(signal:) runs; it holds the lock until the process exits
+        report(error)
+    }
+
     private func stop(signal number: Int32) -> Never {
         lock.lock()  // held until the process ends: no output can be added while the files are removed
+        AtomicFile.stopWriting()  // nor can a temporary file appear or be renamed into place meanwhile
         var removed: [String] = []
         for url in outputs {
             removed += AtomicFile.removeTemporaryFiles(for: url)

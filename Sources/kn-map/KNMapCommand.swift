@@ -36,7 +36,7 @@ struct KNMapCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            cleanup.exit(withError: error) { exit(withError: $0) }
         }
     }
 }

@@ -38,10 +38,7 @@ struct MappedFolder {
         guard circuit.family == network.family.description, cells == edgeCounts else {
             throw ValidationError("\(url.path): the circuit maps \(circuit.family) with \(cells) cells per layer, the model \(model) is \(network.family.description) with \(edgeCounts) edges that carry current; give the model the circuit was mapped from")
         }
-        let xml = try ToolkitFolders.processDescription(circuit.process)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(circuit.process).gmid.json"))
-        let catalog = try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        let catalog = try ProcessCatalog.load(circuit.process)
         return MappedFolder(network: network, circuit: circuit, circuitURL: url, circuitDigest: digest, catalog: catalog)
     }
 }

@@ -6,9 +6,6 @@ import KNProcess
 /// `verify --flow ngspice-transistor` need them.
 enum ProcessCatalog {
     static func load(_ name: String) throws -> DeviceCatalog {
-        let xml = try ToolkitFolders.processDescription(name)
-        let process = try ProcessDescription.load(contentsOf: xml)
-        let table = try GmIDTable.read(from: xml.deletingLastPathComponent().appendingPathComponent("\(name).gmid.json"))
-        return try DeviceCatalog(process: process, lookup: GmIDLookup(table: table))
+        try DeviceCatalog(processFile: try ToolkitFolders.processDescription(name))
     }
 }

@@ -10,14 +10,12 @@ import KNTestSupport
 /// an upstream checkpoint.
 enum TransistorSupport {
     static func catalog(_ name: String) throws -> (DeviceCatalog, PDKRoot) {
-        let pdk = SharedData.repositoryRoot.appendingPathComponent("pdk")
-        let process = try ProcessDescription.load(contentsOf: pdk.appendingPathComponent("\(name).xml"))
+        let catalog = try DeviceCatalog(processFile: SharedData.repositoryRoot.appendingPathComponent("pdk/\(name).xml"))
         let root = PDKRoot.resolve()
-        if (try? process.verifyInstalled(in: root)) == nil {
+        if (try? catalog.process.verifyInstalled(in: root)) == nil {
             try ModelInstaller(script: SharedData.repositoryRoot.appendingPathComponent("flows/pdk-install.sh"), root: root).install([name])
         }
-        let table = try GmIDTable.read(from: pdk.appendingPathComponent("\(name).gmid.json"))
-        return (try DeviceCatalog(process: process, lookup: GmIDLookup(table: table)), root)
+        return (catalog, root)
     }
 
     /// `count` edges of layer 0 of an upstream network, every `stride`-th from the first, as a one-layer network

@@ -9,14 +9,12 @@ import KNTestSupport
 /// Loads `pdk/<name>.xml` with its gm/ID table and makes sure the foundry models are installed (through
 /// `flows/pdk-install.sh`, idempotent), so tests that need them fail rather than pass silently.
 func catalog(_ name: String) throws -> (DeviceCatalog, PDKRoot) {
-    let pdk = SharedData.repositoryRoot.appendingPathComponent("pdk")
-    let process = try ProcessDescription.load(contentsOf: pdk.appendingPathComponent("\(name).xml"))
+    let catalog = try DeviceCatalog(processFile: SharedData.repositoryRoot.appendingPathComponent("pdk/\(name).xml"))
     let root = PDKRoot.resolve()
-    if (try? process.verifyInstalled(in: root)) == nil {
+    if (try? catalog.process.verifyInstalled(in: root)) == nil {
         try ModelInstaller(script: SharedData.repositoryRoot.appendingPathComponent("flows/pdk-install.sh"), root: root).install([name])
     }
-    let table = try GmIDTable.read(from: pdk.appendingPathComponent("\(name).gmid.json"))
-    return (try DeviceCatalog(process: process, lookup: GmIDLookup(table: table)), root)
+    return (catalog, root)
 }
 
 /// The upstream checkpoint of an experiment, imported; nil (and the reason) when ../shared is absent.
