@@ -188,15 +188,14 @@ public struct Mapper: Sendable {
             let ranges = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
             var table = CellTable(kind: kind)
             let edges = layer.edges
-            // An edge that carries no current at any voltage (switched off by retraining, say) gets no cell.
-            for e in 0..<edges.count where !network.carriesNoCurrent(layer: l, edge: e) {
-                let column = Int(edges.parameterIndex[e])
-                let raw = (layer.parameters[0, column], layer.parameters.rows > 1 ? layer.parameters[1, column] : 0,
-                           layer.parameters.rows > 2 ? layer.parameters[2, column] : 0)
+            for e in 0..<edges.count {
+                let raw = network.edgeParameters(layer: l, edge: e)
+                // An edge that carries no current at any voltage (pruned in training, say) gets no cell.
+                if network.family.carriesNoCurrent(p0: raw.p0, p1: raw.p1, p2: raw.p2) { continue }
                 let src = Int(edges.src[e]), des = Int(edges.des[e])
                 func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
-                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.0, p1: raw.1, p2: raw.2,
-                                      law: law(raw.0, raw.1, raw.2), srcRange: range(src), desRange: range(des))
+                let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.p0, p1: raw.p1, p2: raw.p2,
+                                      law: law(raw.p0, raw.p1, raw.p2), srcRange: range(src), desRange: range(des))
                 table.append(size(place, kind: kind, scaling: scaling, correction: .identity, mirrors: mirrors, issues: &issues))
             }
             return (MappedLayer(index: l, startSeconds: 0, endSeconds: 0, nodeCount: layer.nodeCount, cells: table), issues)
@@ -291,9 +290,8 @@ public struct Mapper: Sendable {
                 var peaks: [Double] = []
                 let r = samples.nodeRanges(layer: l, nodeCount: layer.nodeCount)
                 for e in 0..<layer.edgeCount {
-                    let c = Int(layer.edges.parameterIndex[e])
-                    let p = layer.parameters
-                    let f = law(p[0, c], p.rows > 1 ? p[1, c] : 0, p.rows > 2 ? p[2, c] : 0)
+                    let p = network.edgeParameters(layer: l, edge: e)
+                    let f = law(p.p0, p.p1, p.p2)
                     let s = Int(layer.edges.src[e]), d = Int(layer.edges.des[e])
                     let vs = s == 0 ? (0.0, 0.0) : (r.min[s - 1], r.max[s - 1]), vd = d == 0 ? (0.0, 0.0) : (r.min[d - 1], r.max[d - 1])
                     let top = max(f.w0 * vs.0, f.w0 * vs.1) + max(f.w1 * vd.0, f.w1 * vd.1) + f.w2

@@ -44,11 +44,13 @@ extension Mapper {
         let terms: [(String, Double, Int, (Double, Double), PortBinding, Int)] = [
             ("S", e.law.w0, e.src, e.srcRange, .src, 2), ("D", e.law.w1, e.des, e.desRange, .des, 4)]
         func reach(_ w: Double, _ range: (Double, Double)) -> Double { abs(w) * max(abs(range.0), abs(range.1)) }
-        let moving = terms.filter { $0.2 != 0 && $0.1 != 0 && reach($0.1, $0.3) >= 1e-4 }.count
+        // An input moves the argument when it is a node (not ground) with a weight and a reach.
+        func moves(_ w: Double, _ node: Int, _ range: (Double, Double)) -> Bool { node != 0 && w != 0 && reach(w, range) >= 1e-4 }
+        let moving = terms.filter { moves($0.1, $0.2, $0.3) }.count
         let offset = e.law.w2 + correction.offset
         for (t, (u, w, node, range, binding, port)) in terms.enumerated() {
+            guard moves(w, node, range) else { continue }
             let reach = reach(w, range)
-            guard node != 0, w != 0, reach >= 1e-4 else { continue }
             let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
             // With one moving input the argument is w·v + p2 alone: beyond |w·v| = tanhSaturation + |p2| the
             // tanh is flat, so the front end may clip there. Sized for the whole reach instead, a large-reach

@@ -1,18 +1,6 @@
 import Foundation
 
 extension EdgeFamily {
-    /// Parameters `(p0, p1, p2)` that switch an edge off: its current is zero at every voltage, so the circuit
-    /// builds no cell for it. `nil` when the family cannot carry zero current (a Device whose activation is
-    /// nonzero at zero, such as sigmoid or softplus).
-    public var offParameters: [Double]? {
-        switch self {
-        case .shiftTanh1, .shiftTanh2, .shiftRelu1, .shiftRelu2, .shiftLeakyRelu1, .shiftLeakyRelu2, .conductance:
-            return [0, 0, 0]
-        case let .device(_, activation):
-            return activation.valueAndSlope(0).value == 0 ? [0, 0, 0] : nil
-        }
-    }
-
     /// Whether an edge with parameters `(p0, p1, p2)` carries zero current at every pair of node voltages
     /// (exactly, not approximately): such an edge is absent from the circuit and has no mismatch.
     public func carriesNoCurrent(p0: Double, p1: Double, p2: Double) -> Bool {
@@ -46,10 +34,5 @@ extension Network {
     /// Per layer, the number of edges that carry current: the cells a mapped circuit of the network has.
     public var cellCounts: [Int] {
         layers.indices.map { l in (0..<layers[l].edgeCount).filter { !carriesNoCurrent(layer: l, edge: $0) }.count }
-    }
-
-    /// The number of edges, over all layers, that carry no current.
-    public var switchedOffEdgeCount: Int {
-        layers.indices.reduce(0) { n, l in n + (0..<layers[l].edgeCount).filter { carriesNoCurrent(layer: l, edge: $0) }.count }
     }
 }
