@@ -86,9 +86,8 @@ extension CellBench {
 
     /// The extractor of a sweep whose first copy is the nominal cell.
     static func extractor(_ sweep: Sweep, network: Network, layer: Int, cell: Cell) throws -> CellParameterExtractor {
-        let p = network.layers[layer].parameters
-        let ideal = CommonEdgeLaw.ideal(family: network.family, p0: p[0, cell.edge], p1: p.rows > 1 ? p[1, cell.edge] : 0,
-                                        p2: p.rows > 2 ? p[2, cell.edge] : 0)
+        let p = network.edgeParameters(layer: layer, edge: cell.edge)
+        let ideal = CommonEdgeLaw.ideal(family: network.family, p0: p.p0, p1: p.p1, p2: p.p2)
         guard let src = sweep.src.first, let des = sweep.des.first, (src + des).allSatisfy(\.isFinite) else {
             throw MapError.invalid("edge \(cell.edge): the nominal cell's currents are not finite", fix: "check the cell's sizes and biases in circuit.json")
         }

@@ -31,14 +31,14 @@ extension ClippingCheck {
             if x.count < n { x += Array(repeating: 0, count: n - x.count) } else if x.count > n { x = Array(x.prefix(n)) }
             let h = (network.anchors[l + 1] - network.anchors[l]) / Double(steps)
             let family = network.family
-            let edges = layer.edges, parameters = layer.parameters
+            let edges = layer.edges
             func f(_ v: [Double]) -> [Double] {
                 var d = Array(repeating: 0.0, count: n)
                 for e in 0..<edges.count {
-                    let s = Int(edges.src[e]), t = Int(edges.des[e]), c = Int(edges.parameterIndex[e])
+                    let s = Int(edges.src[e]), t = Int(edges.des[e])
                     let vs = s == 0 ? 0 : v[s - 1], vd = t == 0 ? 0 : v[t - 1]
-                    let i = family.current(vs: vs, vd: vd, p0: parameters[0, c], p1: parameters.rows > 1 ? parameters[1, c] : 0,
-                                           p2: parameters.rows > 2 ? parameters[2, c] : 0).i
+                    let p = layer.edgeParameters(e)
+                    let i = family.current(vs: vs, vd: vd, p0: p.p0, p1: p.p1, p2: p.p2).i
                     if s > 0 { d[s - 1] -= i }
                     if t > 0 { d[t - 1] += i }
                 }

@@ -53,9 +53,8 @@ public struct EdgeCharacterizer: Sendable {
 
     /// One edge: the fitted law, or the edge's own law with the reason when the measurement cannot be fitted.
     func fit(_ m: EdgeFidelity, network: Network) -> CharacterizedEdge {
-        let p = network.layers[m.layer].parameters
-        let ideal = CommonEdgeLaw.ideal(family: network.family, p0: p[0, m.edge], p1: p.rows > 1 ? p[1, m.edge] : 0,
-                                        p2: p.rows > 2 ? p[2, m.edge] : 0)
+        let p = network.edgeParameters(layer: m.layer, edge: m.edge)
+        let ideal = CommonEdgeLaw.ideal(family: network.family, p0: p.p0, p1: p.p1, p2: p.p2)
         func fallback(_ note: String) -> CharacterizedEdge {
             CharacterizedEdge(edge: m.edge, src: m.src, des: m.des, status: .ideal, note: note, law: ideal, points: m.vs.count,
                               nrmse: nil, idealNrmse: nil, validationNrmse: nil)

@@ -17,11 +17,19 @@ extension EdgeFamily {
     }
 }
 
+extension Layer {
+    /// The parameters `(p0, p1, p2)` of edge `edge`, through its parameter column (0 for rows the family does
+    /// not store).
+    public func edgeParameters(_ e: Int) -> (p0: Double, p1: Double, p2: Double) {
+        let c = Int(edges.parameterIndex[e])
+        return (parameters[0, c], parameters.rows > 1 ? parameters[1, c] : 0, parameters.rows > 2 ? parameters[2, c] : 0)
+    }
+}
+
 extension Network {
     /// The parameters `(p0, p1, p2)` of edge `edge` of layer `layer` (0 for rows the family does not store).
     public func edgeParameters(layer l: Int, edge e: Int) -> (p0: Double, p1: Double, p2: Double) {
-        let p = layers[l].parameters, c = Int(layers[l].edges.parameterIndex[e])
-        return (p[0, c], p.rows > 1 ? p[1, c] : 0, p.rows > 2 ? p[2, c] : 0)
+        layers[l].edgeParameters(e)
     }
 
     /// Whether edge `edge` of layer `layer` carries no current at any voltage (switched off, for example

@@ -173,9 +173,9 @@ public struct CharacterizedEdges: Codable, Sendable, Hashable {
     /// own law elsewhere.
     public func laws(layer l: Int, network: Network) -> [CommonEdgeLaw] {
         let layer = network.layers[l]
-        let p = layer.parameters
         var laws = (0..<layer.edgeCount).map { k in
-            CommonEdgeLaw.ideal(family: network.family, p0: p[0, k], p1: p.rows > 1 ? p[1, k] : 0, p2: p.rows > 2 ? p[2, k] : 0)
+            let p = layer.edgeParameters(k)
+            return CommonEdgeLaw.ideal(family: network.family, p0: p.p0, p1: p.p1, p2: p.p2)
         }
         if l < layers.count {
             for e in layers[l].edges where e.status == .fitted { laws[e.edge] = e.law }

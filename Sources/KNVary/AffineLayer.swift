@@ -16,7 +16,6 @@ struct AffineLayer: Sendable {
     /// The family's law with the effective-parameter deviations applied (see ``EffectiveParameter``).
     init(layer: Layer, family: EdgeFamily, deviations d: EdgeDeviations?) {
         let e = layer.edgeCount
-        let p = layer.parameters
         nodeCount = layer.nodeCount
         src = layer.edges.src
         des = layer.edges.des
@@ -24,7 +23,7 @@ struct AffineLayer: Sendable {
         activation = Self.activation(of: family)
         for k in 0..<e {
             let o = d?.offset[k] ?? 0, g = d?.gain[k] ?? 0, a = d?.amplitude[k] ?? 0, c = d?.copy[k] ?? 0
-            let p0 = p[0, k], p1 = p[1, k], p2 = p.rows > 2 ? p[2, k] : 0
+            let (p0, p1, p2) = layer.edgeParameters(k)
             var amp = 1 + a
             switch Self.form(of: family) {
             case .difference:        // act((1+g)·p1·(vs − vd) + p0)
@@ -64,29 +63,29 @@ struct AffineLayer: Sendable {
     }
 
     /// Chains the gradient with respect to (w_s, w_d, b, A_s, A_d) of each edge back to the parameter rows,
-    /// adding into `grad` (a `(P, E)` row-major array).
+    /// adding into `grad` (the layer's `(P, columns)` row-major parameter matrix; edges that share a parameter
+    /// column add into the same entries).
     static func chain(family: EdgeFamily, layer: Layer, deviations d: EdgeDeviations?, bars: EdgeBars,
                       into grad: inout [Double]) {
-        let e = layer.edgeCount
-        let p = layer.parameters
-        for k in 0..<e {
-            let g = d?.gain[k] ?? 0, a = d?.amplitude[k] ?? 0, c = d?.copy[k] ?? 0
+        let n = layer.parameters.columns
+        for k in 0..<layer.edgeCount {
+            let c = Int(layer.edges.parameterIndex[k])
+            let g = d?.gain[k] ?? 0, a = d?.amplitude[k] ?? 0, cp = d?.copy[k] ?? 0
             switch form(of: family) {
             case .difference:
-                grad[k] += bars.b[k]
-                grad[e + k] += (1 + g) * (bars.ws[k] - bars.wd[k])
+                grad[c] += bars.b[k]
+                grad[n + c] += (1 + g) * (bars.ws[k] - bars.wd[k])
             case .weighted:
-                grad[k] += (1 + g) * bars.ws[k]
-                grad[e + k] += (1 + g) * bars.wd[k]
-                grad[2 * e + k] += bars.b[k]
+                grad[c] += (1 + g) * bars.ws[k]
+                grad[n + c] += (1 + g) * bars.wd[k]
+                grad[2 * n + c] += bars.b[k]
             case .shiftedScaled:
-                grad[k] -= bars.b[k]
-                grad[e + k] += (1 + a) * (1 + g) * (bars.As[k] + (1 + c) * bars.Ad[k])
+                grad[c] -= bars.b[k]
+                grad[n + c] += (1 + a) * (1 + g) * (bars.As[k] + (1 + cp) * bars.Ad[k])
             case .conductance:
-                grad[k] += (1 + a) * (1 + g) * (bars.As[k] + (1 + c) * bars.Ad[k])
+                grad[c] += (1 + a) * (1 + g) * (bars.As[k] + (1 + cp) * bars.Ad[k])
             }
         }
-        _ = p
     }
 
     /// `dv/dt` for nodes 1…N from the voltages `v` (N values) into `f` (N values). `aux` holds N + 1 values.
