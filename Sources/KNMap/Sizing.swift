@@ -22,9 +22,10 @@ extension Mapper {
     ///
     /// Each input u with weight w drives a degenerated pair whose differential current, through the loads r,
     /// gives ΔV = V_t·w·v_u: R_eff = 2·r·α / (V_t·|w|), with R_eff = R + 2/gm (the 1/gm residue is taken off
-    /// R). The pair's tails I_F keep it linear to 1.2× the largest |w·v_u| seen (at least ±3); a cell with one
-    /// moving input only to 1.2·(``tanhSaturation`` + |p2|), where its tanh is flat. The offset p2 is a sink of
-    /// V_t·|p2|/r on one load; tails beyond the loads' DC current go to vdd through the bypass sources.
+    /// R). The pair's tails I_F keep it linear to 1.2× the largest |w·v_u| seen (at least ±3), but not beyond
+    /// 1.2·(``tanhSaturation`` + |p2| + the other input's largest |w·v|), where the tanh is flat whatever the
+    /// other input does. The offset p2 is a sink of V_t·|p2|/r on one load; tails beyond the loads' DC current
+    /// go to vdd through the bypass sources.
     func sizeTanh(_ e: EdgePlace, scaling: Scaling, kind: CellKind, correction: CellCorrection,
                   issues: inout [MappingIssue]) -> Cell {
         let (loadSeries, r) = tanhLoad
@@ -46,18 +47,19 @@ extension Mapper {
         func reach(_ w: Double, _ range: (Double, Double)) -> Double { abs(w) * max(abs(range.0), abs(range.1)) }
         // An input moves the argument when it is a node (not ground) with a weight and a reach.
         func moves(_ w: Double, _ node: Int, _ range: (Double, Double)) -> Bool { node != 0 && w != 0 && reach(w, range) >= 1e-4 }
-        let moving = terms.filter { moves($0.1, $0.2, $0.3) }.count
+        let reaches = terms.map { moves($0.1, $0.2, $0.3) ? reach($0.1, $0.3) : 0 }
         let offset = e.law.w2 + correction.offset
         for (t, (u, w, node, range, binding, port)) in terms.enumerated() {
             guard moves(w, node, range) else { continue }
             let reach = reach(w, range)
             let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
-            // With one moving input the argument is w·v + p2 alone: beyond |w·v| = tanhSaturation + |p2| the
-            // tanh is flat, so the front end may clip there. Sized for the whole reach instead, a large-reach
-            // input needs tails of microamperes, most of which the loads cannot carry: the bypass sources take
-            // it, and their mismatch (a few % of microamperes, against the loads' 0.7 µA) moves the argument by
-            // about a unit. With two inputs the terms may cancel, so each front end stays linear over its reach.
-            let linear = max(1.2 * (moving == 1 ? min(reach, Self.tanhSaturation + abs(offset)) : reach), 3)
+            // Beyond |w·v| = tanhSaturation + |p2| + (the other input's whole reach) the argument is past the
+            // flat tanh whatever the other input does, so the front end may clip there; with one moving input
+            // the other reach is zero. Sized for its whole reach instead, a large-reach input needs tails of
+            // microamperes, most of which the loads cannot carry: the bypass sources take it, and their mismatch
+            // (a few % of microamperes, against the loads' 0.7 µA) moves the argument by about a unit. Only the
+            // input with the larger reach can clip, so the other one's reach is never cut.
+            let linear = max(1.2 * min(reach, Self.tanhSaturation + abs(offset) + reaches[1 - t]), 3)
             let irMax = vt * linear / (2 * r)
             let tail = max(1.5 * irMax, 2.5 / (base * gmIn))
             let residue = 2 / (gmIn * tail)
