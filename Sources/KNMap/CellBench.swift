@@ -40,8 +40,8 @@ public struct CellBench: Sendable {
     }
 
     /// The bench netlists' preamble, with the mismatch switch scaled by ``mismatchScale`` when the mismatch is on.
-    func preamble(_ circuit: MappedCircuit, mismatch: Bool) throws -> [String] {
-        let lines = try runner.benchPreamble(circuit, mismatch: mismatch)
+    func preamble(_ circuit: MappedCircuit, mismatch: Bool, condition: ProcessCondition? = nil) throws -> [String] {
+        let lines = try runner.benchPreamble(circuit, mismatch: mismatch, condition: condition)
         guard mismatch, mismatchScale != 1, let switchParameter = runner.mapper.catalog.process.mismatchSwitch else { return lines }
         let prefix = ".param \(switchParameter.name)="
         let value = (switchParameter.onValue ?? 1) * mismatchScale
@@ -62,9 +62,12 @@ public struct CellBench: Sendable {
     }
 
     /// Sweeps `copies` of the picked cell: nil is the cell as sized, a perturbation changes one slot. With
-    /// `mismatchSeed`, the foundry mismatch is on and netlist `j` of the run uses seed `mismatchSeed + j`.
+    /// `mismatchSeed`, the foundry mismatch is on and netlist `j` of the run uses seed `mismatchSeed + j`. With
+    /// `condition`, the cell runs at that corner and temperature instead of the circuit's corner at the process's
+    /// nominal temperature.
     public func sweep(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: FidelityRunner.Pick,
-                      copies: [SlotPerturbation?], mismatchSeed: Int? = nil, probes: [String] = []) throws -> Sweep {
+                      copies: [SlotPerturbation?], mismatchSeed: Int? = nil, probes: [String] = [],
+                      condition: ProcessCondition? = nil) throws -> Sweep {
         let cell = circuit.layers[pick.layer].cells.cell(pick.row)
         let line = sweepLine(circuit, network: network, samples: samples, pick: pick)
         guard line.vs.count >= 2 else {
@@ -74,7 +77,7 @@ public struct CellBench: Sendable {
         let process = runner.mapper.catalog.process
         let writer = SpiceCellWriter(process: process, kind: circuit.cellKinds[0])
         let s = circuit.scaling
-        let preamble = try preamble(circuit, mismatch: mismatchSeed != nil)
+        let preamble = try preamble(circuit, mismatch: mismatchSeed != nil, condition: condition)
         func pwl(_ values: [Double], node: Int) -> String {
             values.enumerated().map {
                 "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"

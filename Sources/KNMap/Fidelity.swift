@@ -261,10 +261,10 @@ public struct FidelityRunner: Sendable {
 
     /// The models of the circuit's corner (mismatch switched on when asked), the temperature, the supply, V_CM, the
     /// cascode references and the sweep variable `sw`: the start of every netlist that measures cells.
-    func benchPreamble(_ circuit: MappedCircuit, mismatch: Bool = false) throws -> [String] {
+    func benchPreamble(_ circuit: MappedCircuit, mismatch: Bool = false, condition: ProcessCondition? = nil) throws -> [String] {
         let process = mapper.catalog.process
         try process.verifyInstalled(in: root)
-        let corner = try process.corner(named: circuit.corner)
+        let corner = try process.corner(named: condition?.corner ?? circuit.corner)
         let s = circuit.scaling
         func reference(_ name: String) throws -> Double {
             guard let r = circuit.references.first(where: { $0.name == name }) else {
@@ -276,7 +276,7 @@ public struct FidelityRunner: Sendable {
         // the nodes, which is the whole current range of the smallest relu edges; the chip has no gmin.
         return process.netlistPreamble(corner: corner, root: root, mismatch: mismatch) + [
             ".option gmin=\(Self.measurementGmin)",
-            ".temp \(process.nominalTemperatureCelsius)",
+            ".temp \(condition?.temperatureCelsius ?? process.nominalTemperatureCelsius)",
             "vdd vdd 0 dc \(s.vdd)", "vcm vcm 0 dc \(s.vcm)",
             "vbnc vbnc 0 dc \(try reference("vbnc"))", "vbpc vbpc 0 dc \(try reference("vbpc"))", "vsw sw 0 dc 0"]
     }

@@ -101,6 +101,9 @@ public struct MismatchModel: Sendable {
     public let mismatch: ProcessMismatch
     public let provenance: String
     public let global: GlobalShift
+    /// Per-edge deterministic shifts added to every draw (a process corner measured cell by cell, ``kn-map
+    /// corners``), or nil.
+    public let base: MismatchInstance?
     /// Scales every σ (1 = the process; 0 = nominal). Used for sensitivity sweeps.
     public let scale: Double
     /// The effective parameters that vary (the others are drawn but held at zero, so a run restricted to some
@@ -119,12 +122,13 @@ public struct MismatchModel: Sendable {
     }
 
     public init(network: Network, cells: EdgeCellProvider, mismatch: ProcessMismatch,
-                global: GlobalShift = GlobalShift(), scale: Double = 1,
+                global: GlobalShift = GlobalShift(), base: MismatchInstance? = nil, scale: Double = 1,
                 components: Set<EffectiveParameter> = Set(EffectiveParameter.allCases)) {
         self.components = components
         self.mismatch = mismatch
         self.provenance = cells.provenance
         self.global = global
+        self.base = base
         self.scale = scale
         var terms = [[[DeviceTerm]]]()
         absent = network.layers.indices.map { l in (0..<network.layers[l].edgeCount).map { network.carriesNoCurrent(layer: l, edge: $0) } }
@@ -216,6 +220,7 @@ public struct MismatchModel: Sendable {
             var dev = EdgeDeviations(count: edgeCounts[l])
             for (e, devices) in layerTerms.enumerated() {
                 var o = global.offset, g = global.gain, a = global.amplitude, c = global.copy
+                if let b = base?.layers[l] { o += b.offset[e]; g += b.gain[e]; a += b.amplitude[e]; c += b.copy[e] }
                 for t in devices {
                     let dv = scale * t.sigmaVT * rng.nextNormal()
                     let db = scale * t.sigmaBeta * rng.nextNormal()
@@ -224,7 +229,7 @@ public struct MismatchModel: Sendable {
                     a += t.s[4] * dv + t.s[5] * db
                     c += t.s[6] * dv + t.s[7] * db
                 }
-                // A switched-off edge has no devices on the chip, so not even the global shift reaches it.
+                // A switched-off edge has no devices on the chip, so neither the global shift nor a corner reaches it.
                 if absent[l][e] { continue }
                 dev.offset[e] = components.contains(.offset) ? o : 0
                 dev.gain[e] = components.contains(.gain) ? g : 0

@@ -90,6 +90,8 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     /// The effective parameters that varied.
     public var components: [EffectiveParameter]
     public var global: GlobalShift
+    /// The process condition whose measured per-edge shifts every chip carries (kn-map corners), or nil.
+    public var condition: String?
     public var noise: NoiseModel?
     public var spec: [SpecCondition]
     public var labelled: Bool
@@ -99,7 +101,7 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     public var nominalPoints: [[Double]]?
     public var chipZeroPoints: [[Double]]?
 
-    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, components: [EffectiveParameter], global: GlobalShift, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
+    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, components: [EffectiveParameter], global: GlobalShift, condition: String? = nil, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
         self.model = model
         self.modelDigest = modelDigest
         self.samples = samples
@@ -115,6 +117,7 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
         self.sigmaScale = sigmaScale
         self.components = components
         self.global = global
+        self.condition = condition
         self.noise = noise
         self.spec = spec
         self.labelled = labelled

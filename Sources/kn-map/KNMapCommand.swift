@@ -19,7 +19,7 @@ struct KNMapCommand: AsyncParsableCommand {
         subcommands: [
             ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self,
             PDKCommand.self, MapCommand.self, CharacterizeCommand.self, EmitCommand.self, FlowCommand.self, VerifyCommand.self,
-            MonteCarloCommand.self, CellMonteCarloCommand.self, NetlistMonteCarloCommand.self, RetrainCommand.self, BenchCommand.self,
+            MonteCarloCommand.self, CellMonteCarloCommand.self, NetlistMonteCarloCommand.self, CornersCommand.self, RetrainCommand.self, BenchCommand.self,
         ]
     )
 

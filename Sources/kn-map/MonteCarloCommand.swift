@@ -58,8 +58,14 @@ struct VariationOptions: ParsableArguments {
     @Option(help: "Scale every mismatch σ (1 = the process).")
     var sigmaScale = 1.0
 
-    @Option(help: "A global shift added to every edge: offset=X,gain=X,amplitude=X,copy=X (a corner, given by you; corners are not derived from the foundry models yet).")
+    @Option(help: "A global shift added to every edge: offset=X,gain=X,amplitude=X,copy=X (chosen by you).")
     var global: String?
+
+    @Option(help: "A report of kn-map corners for this model (OUT/report.json): with --condition, every chip gets that condition's measured shift of each edge on top of its mismatch.")
+    var corners: String?
+
+    @Option(help: "The condition of --corners to run at, CORNER@CELSIUS (e.g. ss@85), or CORNER at the reference temperature.")
+    var condition: String?
 
     @Option(help: "Vary only these effective parameters (comma-separated: offset, gain, amplitude, copy), to see which mismatch dominates.")
     var components = "offset,gain,amplitude,copy"
@@ -83,6 +89,27 @@ struct VariationOptions: ParsableArguments {
         if temperature <= -273.15 { throw ValidationError("--temperature is below absolute zero") }
         _ = try globalShift()
         _ = try componentSet()
+        if (corners == nil) != (condition == nil) { throw ValidationError("--corners and --condition go together") }
+    }
+
+    /// The per-edge shifts of --condition from the --corners report, checked against `model`, and a description.
+    func cornerShift(_ network: Network, model: String) throws -> (MismatchInstance, String)? {
+        guard let corners, let condition else { return nil }
+        let url = URL(fileURLWithPath: corners)
+        let report: ProcessConditionReport
+        do {
+            report = try JSONDecoder.nonConforming.decode(ProcessConditionReport.self, from: Data(contentsOf: url))
+        } catch {
+            throw ModelError.invalid(corners, "is not a kn-map corners report (\(error)); give the report.json that kn-map corners wrote")
+        }
+        let digest = fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model)))
+        guard report.modelDigest == digest else {
+            throw ModelError.invalid(corners, "was measured for another model file (digest \(report.modelDigest), \(model) has \(digest)); run kn-map corners on this model")
+        }
+        let index = try report.conditionIndex(condition)
+        let c = report.conditions[index].condition
+        return (ProcessConditionReport.shiftInstance(network: network, edges: report.edges, condition: index),
+                "\(report.process) \(c) from \(corners) (\(report.edges.count) of \(report.cellCount) cells measured, against \(report.reference))")
     }
 
     func componentSet() throws -> Set<EffectiveParameter> {
@@ -124,11 +151,12 @@ struct VariationOptions: ParsableArguments {
         if let circuit {
             let folder = try MappedFolder.load(network: network, model: model, circuit: circuit)
             return MismatchModel(network: network, cells: try folder.cellProvider(), mismatch: try ProcessMismatch(folder.catalog.process),
-                                 global: try globalShift(), scale: sigmaScale, components: try componentSet())
+                                 global: try globalShift(), base: try cornerShift(network, model: model)?.0, scale: sigmaScale,
+                                 components: try componentSet())
         }
         let cells = AssumedCellTopology(family: network.family, voltsPerUnit: alpha, temperatureKelvin: temperature + 273.15)
-        return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(), scale: sigmaScale,
-                             components: try componentSet())
+        return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(),
+                             base: try cornerShift(network, model: model)?.0, scale: sigmaScale, components: try componentSet())
     }
 
     /// The integrator at --steps, or calibrated on up to 16 of `inputs`.
@@ -260,7 +288,8 @@ struct MonteCarloRun: ParsableCommand {
             inputs: inputName, inputsDigest: inputDigest, inputCount: inputs.count, stepsPerUnit: integrator.stepsPerUnit,
             integratorDeviation: deviation, process: mismatch.mismatch.process,
             mismatchSource: [mismatch.mismatch.nmos.source, mismatch.mismatch.pmos.source], cells: mismatch.provenance,
-            sigmaScale: variation.sigmaScale, components: EffectiveParameter.allCases.filter { mismatch.components.contains($0) }, global: try variation.globalShift(), noise: noiseModel, spec: conditions,
+            sigmaScale: variation.sigmaScale, components: EffectiveParameter.allCases.filter { mismatch.components.contains($0) }, global: try variation.globalShift(),
+            condition: try variation.cornerShift(network, model: model)?.1, noise: noiseModel, spec: conditions,
             labelled: labels != nil, nominalAccuracy: runner.nominalAccuracy, nominalPoints: points, chipZeroPoints: chipZero)
         let shardValue = try shard.map { try Shard(parsing: $0) }
         let indices = shardValue?.indices(samples: samples) ?? 0..<samples
@@ -294,6 +323,7 @@ struct MonteCarloRun: ParsableCommand {
         }
         if let y = result.yield { msg += "yield (\(conditions.map(\.description).joined(separator: ", "))): \(y)\n" }
         msg += "cells: \(mismatch.provenance)\n"
+        if let c = configuration.condition { msg += "every chip at \(c)\n" }
         FileHandle.standardError.write(Data(msg.utf8))
     }
 }

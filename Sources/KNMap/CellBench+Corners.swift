@@ -1,0 +1,61 @@
+import Foundation
+import KNModel
+import KNProcess
+
+/// A process corner and a die temperature a chip may see: the global variation, where mismatch is the local one.
+public struct ProcessCondition: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A corner of the process description (sky130: tt, ff, ss, sf, fs; the first letter is the nfet).
+    public var corner: String
+    public var temperatureCelsius: Double
+
+    public init(corner: String, temperatureCelsius: Double) {
+        self.corner = corner
+        self.temperatureCelsius = temperatureCelsius
+    }
+
+    /// `ss 85 °C`.
+    public var description: String { "\(corner) \(String(format: "%g", temperatureCelsius)) °C" }
+}
+
+/// How far one cell moves at each process condition from what it does where it was sized and calibrated.
+public struct CellConditionShifts: Sendable, Hashable, Codable {
+    public var layer: Int
+    public var edge: Int
+    /// The extraction floor: the cell at its own corner and nominal temperature against the law fitted to it.
+    public var baseline: EffectiveDeviation
+    /// Per condition (in the order asked for), the extracted deviation minus ``baseline``: the deterministic shift
+    /// of the edge's offset (argument units), gain, amplitude and src/des copy (relative).
+    public var shifts: [EffectiveDeviation]
+
+    public init(layer: Int, edge: Int, baseline: EffectiveDeviation, shifts: [EffectiveDeviation]) {
+        self.layer = layer
+        self.edge = edge
+        self.baseline = baseline
+        self.shifts = shifts
+    }
+}
+
+extension CellBench {
+    /// Sweeps the picked cell as sized (mismatch off) at its own corner and nominal temperature, then at each of
+    /// `conditions`, and extracts every condition's effective deviation against the law fitted to the first sweep.
+    ///
+    /// The bias references stay ideal (the same currents at every condition), so what moves is what the devices do
+    /// with them: triode resistors and loads, weak-inversion slopes (kT/q), follower levels and output copies.
+    public func conditionShifts(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples,
+                                pick: FidelityRunner.Pick, conditions: [ProcessCondition]) throws -> CellConditionShifts {
+        let cell = circuit.layers[pick.layer].cells.cell(pick.row)
+        let nominal = try sweep(circuit, network: network, samples: samples, pick: pick, copies: [nil])
+        let extractor = try Self.extractor(nominal, network: network, layer: pick.layer, cell: cell)
+        func deviation(_ s: Sweep) throws -> EffectiveDeviation {
+            guard let src = s.src.first, let des = s.des.first, (src + des).allSatisfy(\.isFinite) else {
+                throw MapError.invalid("layer \(pick.layer) edge \(cell.edge): ngspice gave no finite currents", fix: "check the corner's model files")
+            }
+            return extractor.extract(vs: s.vs, vd: s.vd, src: src, des: des)
+        }
+        let baseline = try deviation(nominal)
+        let shifts = try conditions.map { condition in
+            try deviation(try sweep(circuit, network: network, samples: samples, pick: pick, copies: [nil], condition: condition)) - baseline
+        }
+        return CellConditionShifts(layer: pick.layer, edge: cell.edge, baseline: baseline, shifts: shifts)
+    }
+}
