@@ -26,13 +26,23 @@ public struct CellConditionShifts: Sendable, Hashable, Codable {
     /// Per condition (in the order asked for), the extracted deviation minus ``baseline``: the deterministic shift
     /// of the edge's offset (argument units), gain, amplitude and src/des copy (relative).
     public var shifts: [EffectiveDeviation]
+    /// Per condition, the RMS misfit of the shifted law to the cell's currents, relative to the current range at
+    /// the reference. Above ``lawTolerance`` the cell does not compute its law there, and its shift means nothing.
+    public var residuals: [Double]
 
-    public init(layer: Int, edge: Int, baseline: EffectiveDeviation, shifts: [EffectiveDeviation]) {
+    /// The largest misfit (of the current range) at which a shifted law still describes the cell: 5 %.
+    public static let lawTolerance = 0.05
+
+    public init(layer: Int, edge: Int, baseline: EffectiveDeviation, shifts: [EffectiveDeviation], residuals: [Double]) {
         self.layer = layer
         self.edge = edge
         self.baseline = baseline
         self.shifts = shifts
+        self.residuals = residuals
     }
+
+    /// Whether the cell still computes its law, shifted, at condition `c`.
+    public func followsLaw(_ c: Int) -> Bool { residuals[c] <= Self.lawTolerance }
 }
 
 extension CellBench {
@@ -46,16 +56,17 @@ extension CellBench {
         let cell = circuit.layers[pick.layer].cells.cell(pick.row)
         let nominal = try sweep(circuit, network: network, samples: samples, pick: pick, copies: [nil])
         let extractor = try Self.extractor(nominal, network: network, layer: pick.layer, cell: cell)
-        func deviation(_ s: Sweep) throws -> EffectiveDeviation {
+        func deviation(_ s: Sweep) throws -> (deviation: EffectiveDeviation, residual: Double) {
             guard let src = s.src.first, let des = s.des.first, (src + des).allSatisfy(\.isFinite) else {
                 throw MapError.invalid("layer \(pick.layer) edge \(cell.edge): ngspice gave no finite currents", fix: "check the corner's model files")
             }
-            return extractor.extract(vs: s.vs, vd: s.vd, src: src, des: des)
+            return extractor.fit(vs: s.vs, vd: s.vd, src: src, des: des)
         }
-        let baseline = try deviation(nominal)
-        let shifts = try conditions.map { condition in
-            try deviation(try sweep(circuit, network: network, samples: samples, pick: pick, copies: [nil], condition: condition)) - baseline
+        let baseline = try deviation(nominal).deviation
+        let fits = try conditions.map { condition in
+            try deviation(try sweep(circuit, network: network, samples: samples, pick: pick, copies: [nil], condition: condition))
         }
-        return CellConditionShifts(layer: pick.layer, edge: cell.edge, baseline: baseline, shifts: shifts)
+        return CellConditionShifts(layer: pick.layer, edge: cell.edge, baseline: baseline, shifts: fits.map { $0.deviation - baseline },
+                                   residuals: fits.map(\.residual))
     }
 }

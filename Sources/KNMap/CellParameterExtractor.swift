@@ -43,6 +43,13 @@ public struct CellParameterExtractor: Sendable {
 
     /// The deviation of one copy measured at (vs, vd) (model units, the nominal copy's sweep).
     public func extract(vs: [Double], vd: [Double], src: [Double], des: [Double]) -> EffectiveDeviation {
+        fit(vs: vs, vd: vd, src: src, des: des).deviation
+    }
+
+    /// The deviation of one copy and how well the deviated law reproduces its currents: the RMS of the fit's
+    /// residuals over both currents at every point, relative to the nominal copy's current range. A copy that no
+    /// longer computes its law (a cell out of its operating region) shows a large residual.
+    public func fit(vs: [Double], vd: [Double], src: [Double], des: [Double]) -> (deviation: EffectiveDeviation, residual: Double) {
         let n = vs.count
         precondition(vd.count == n && src.count == n && des.count == n, "CellParameterExtractor: point arrays differ in length")
         let law = nominal
@@ -67,6 +74,7 @@ public struct CellParameterExtractor: Sendable {
             return (residuals, jacobian)
         }
         let p = fit.parameters
-        return EffectiveDeviation(offset: p[0], gain: p[1], amplitude: p[2], copy: (1 + p[3]) / (1 + p[2]) - 1)
+        return (EffectiveDeviation(offset: p[0], gain: p[1], amplitude: p[2], copy: (1 + p[3]) / (1 + p[2]) - 1),
+                (fit.cost / Double(max(2 * n, 1))).squareRoot())
     }
 }

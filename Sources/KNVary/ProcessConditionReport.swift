@@ -27,13 +27,17 @@ public struct ProcessConditionReport: Sendable, Codable {
     /// One condition.
     public struct ConditionResult: Sendable, Codable, Hashable {
         public var condition: ProcessCondition
-        /// Per effective parameter: mean, standard deviation and the largest |shift| over the measured cells, with
-        /// that cell's "layer:edge".
+        /// Per effective parameter: mean, standard deviation and the largest |shift| over the measured cells that
+        /// still compute their law, with that cell's "layer:edge".
         public var shifts: [ShiftSummary]
-        /// |y_condition − y_nominal| over every input and read-out: mean, RMS and largest.
-        public var meanError: Double
-        public var rmsError: Double
-        public var maxError: Double
+        /// The measured cells ("layer:edge") whose currents no shifted law fits within
+        /// ``CellConditionShifts/lawTolerance`` of their range: out of their operating region at this condition.
+        public var brokenCells: [String]
+        /// |y_condition − y_nominal| over every input and read-out: mean, RMS and largest; nil when a cell is
+        /// broken (shifted laws cannot say what the chip computes then).
+        public var meanError: Double?
+        public var rmsError: Double?
+        public var maxError: Double?
         /// Classification accuracy at this condition (with labelled data), and at the nominal chip.
         public var accuracy: Double?
     }
@@ -63,21 +67,26 @@ public struct ProcessConditionReport: Sendable, Codable {
             return Double(hits) / Double(max(labels.count, 1))
         }
         let results = try conditions.indices.map { c -> ConditionResult in
-            let instance = shiftInstance(network: network, edges: edges, condition: c)
-            let y = try integrator.outputs(inputs: inputs, mismatch: instance)
-            let errors = zip(y, nominal).flatMap { zip($0, $1).map { abs($0 - $1) } }
-            let n = Double(max(errors.count, 1))
+            let working = edges.filter { $0.followsLaw(c) }
+            let broken = edges.filter { !$0.followsLaw(c) }.map { "\($0.layer):\($0.edge)" }
             let shifts = EffectiveParameter.allCases.enumerated().map { k, p -> ShiftSummary in
-                let values = edges.map { $0.shifts[c].values[k] }
+                let values = working.map { $0.shifts[c].values[k] }
                 let mean = values.reduce(0, +) / Double(max(values.count, 1))
                 let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : 0
                 let worst = values.indices.max { abs(values[$0]) < abs(values[$1]) }
                 return ShiftSummary(parameter: p, mean: mean, sd: sd, largest: worst.map { values[$0] } ?? 0,
-                                    largestEdge: worst.map { "\(edges[$0].layer):\(edges[$0].edge)" } ?? "-")
+                                    largestEdge: worst.map { "\(working[$0].layer):\(working[$0].edge)" } ?? "-")
             }
-            return ConditionResult(condition: conditions[c], shifts: shifts, meanError: errors.reduce(0, +) / n,
-                                   rmsError: (errors.reduce(0) { $0 + $1 * $1 } / n).squareRoot(),
-                                   maxError: errors.max() ?? 0, accuracy: accuracy(y))
+            var result = ConditionResult(condition: conditions[c], shifts: shifts, brokenCells: broken)
+            guard broken.isEmpty else { return result }
+            let y = try integrator.outputs(inputs: inputs, mismatch: shiftInstance(network: network, edges: edges, condition: c))
+            let errors = zip(y, nominal).flatMap { zip($0, $1).map { abs($0 - $1) } }
+            let n = Double(max(errors.count, 1))
+            result.meanError = errors.reduce(0, +) / n
+            result.rmsError = (errors.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
+            result.maxError = errors.max() ?? 0
+            result.accuracy = accuracy(y)
+            return result
         }
         var report = ProcessConditionReport(modelDigest: modelDigest, circuitDigest: circuitDigest, process: process, reference: reference, family: network.family.description,
                                             inputs: inputName, inputCount: inputs.count, stepsPerUnit: integrator.stepsPerUnit,
@@ -87,7 +96,8 @@ public struct ProcessConditionReport: Sendable, Codable {
         return report
     }
 
-    /// The deviations of condition `c` on every edge: measured, else the layer's (or all cells') mean.
+    /// The deviations of condition `c` on every edge: measured, else the layer's (or all cells') mean. Meaningful
+    /// only when every measured cell follows its law at `c` (``ConditionResult/brokenCells`` is empty).
     public static func shiftInstance(network: Network, edges: [CellConditionShifts], condition c: Int) -> MismatchInstance {
         func mean(_ cells: [CellConditionShifts]) -> [Double]? {
             guard !cells.isEmpty else { return nil }
@@ -132,11 +142,18 @@ public struct ProcessConditionReport: Sendable, Codable {
             for (k, s) in r.shifts.enumerated() {
                 var line = pad(k == 0 ? r.condition.description : "", 16) + " " + pad(s.parameter.rawValue, 10)
                     + String(format: "  %+10.3e  %9.3e  %+10.3e ", s.mean, s.sd, s.largest) + pad("(\(s.largestEdge))", 12)
-                if k == 0 {
-                    line += String(format: " |              %9.3e  %9.3e  %9.3e", r.meanError, r.rmsError, r.maxError)
+                if k == 0, let mean = r.meanError, let rms = r.rmsError, let max = r.maxError {
+                    line += String(format: " |              %9.3e  %9.3e  %9.3e", mean, rms, max)
                     if let a = r.accuracy { line += String(format: "  %6.2f %%", 100 * a) }
+                } else if k == 0 {
+                    line += " |              not estimated: cells out of their operating region"
                 }
                 lines.append(line)
+            }
+            if !r.brokenCells.isEmpty {
+                lines.append(pad("", 16) + " \(r.brokenCells.count) of \(edges.count) measured cells do not compute their law here (misfit above "
+                             + "\(Int(CellConditionShifts.lawTolerance * 100)) % of the current range; left out of the shifts above): "
+                             + r.brokenCells.prefix(12).joined(separator: ", ") + (r.brokenCells.count > 12 ? ", …" : ""))
             }
         }
         if let a = nominalAccuracy { lines.append(String(format: "nominal accuracy %.2f %%", 100 * a)) }

@@ -108,6 +108,10 @@ struct VariationOptions: ParsableArguments {
         }
         let index = try report.conditionIndex(condition)
         let c = report.conditions[index].condition
+        let broken = report.conditions[index].brokenCells
+        guard broken.isEmpty else {
+            throw ModelError.invalid(corners, "at \(c) \(broken.count) of \(report.edges.count) measured cells (\(broken.prefix(5).joined(separator: ", "))) do not compute their law, so shifted laws cannot stand for the chip there; fix the cells' operating region at \(c) and map again")
+        }
         return (ProcessConditionReport.shiftInstance(network: network, edges: report.edges, condition: index),
                 "\(report.process) \(c) from \(corners) (\(report.edges.count) of \(report.cellCount) cells measured, against \(report.reference))")
     }

@@ -10,7 +10,7 @@ import Testing
     static func shifts(layer: Int, edge: Int, _ v: [Double]) -> CellConditionShifts {
         let d = EffectiveDeviation(offset: v[0], gain: v[1], amplitude: v[2], copy: v[3])
         return CellConditionShifts(layer: layer, edge: edge, baseline: EffectiveDeviation(offset: 0, gain: 0, amplitude: 0, copy: 0),
-                                   shifts: [d])
+                                   shifts: [d], residuals: [0.01])
     }
 
     @Test func unmeasuredCellsTakeTheirLayersMeanAndAbsentEdgesStay() throws {
