@@ -3,7 +3,7 @@ import KNModel
 
 /// The result of ``CellMonteCarlo``: predicted against measured σ of every effective parameter of every edge, and a
 /// summary per parameter. Written as `report.json` (format `kn-cell-mc-1`) and `report.txt`.
-public struct CellMonteCarloReport: Sendable, Codable {
+public struct CellMonteCarloReport: Sendable, Codable, FolderReport {
     public var format = "kn-cell-mc-1"
     public var process: String
     public var corner: String
@@ -59,14 +59,14 @@ public struct CellMonteCarloReport: Sendable, Codable {
                      ""]
         lines.append("parameter   median ratio   worst ratio (edge)                within ±\(Int((tolerance * 100).rounded())) %   predicted inside 95 % interval")
         for s in summaries {
-            lines.append(pad(s.parameter.rawValue, 10) + String(format: "  %12.3f   %11.3f ", s.medianRatio, s.worstRatio)
-                         + pad("(\(s.worstEdge))", 22) + String(format: "%5d/%d            %d/%d", s.within, s.edges, s.insideInterval, s.edges))
+            lines.append(s.parameter.rawValue.padded(to: 10) + String(format: "  %12.3f   %11.3f ", s.medianRatio, s.worstRatio)
+                         + "(\(s.worstEdge))".padded(to: 22) + String(format: "%5d/%d            %d/%d", s.within, s.edges, s.insideInterval, s.edges))
         }
         lines.append("")
         lines.append("layer  edge  parameter   predicted σ   measured σ [95 % interval]          ratio   Pelgrom-only ratio   mean        dominant devices")
         for e in edges {
             for p in e.parameters {
-                lines.append(String(format: "%5d %5d  ", e.layer, e.edge) + pad(p.parameter.rawValue, 10)
+                lines.append(String(format: "%5d %5d  ", e.layer, e.edge) + p.parameter.rawValue.padded(to: 10)
                              + String(format: " %12.4e  %11.4e [%.4e, %.4e]  %6.3f", p.predicted, p.measured, p.lower, p.upper, p.ratio)
                              + (p.within ? " " : "*") + String(format: "  %6.3f              %10.3e  ", p.pelgromPredicted / p.measured, p.mean)
                              + p.contributors.joined(separator: ", "))
@@ -77,16 +77,5 @@ public struct CellMonteCarloReport: Sendable, Codable {
                             : "FAIL: \(edges.reduce(0) { $0 + $1.parameters.filter { !$0.within }.count }) σ outside ±\(Int((tolerance * 100).rounded())) % (marked *)")
         lines.append(String(format: "%.1f s", seconds))
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-
-    /// Writes `report.json` and `report.txt` into `folder` (each atomically).
-    public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try JSONEncoder.nonConforming().encode(self), to: folder.appendingPathComponent("report.json"))
-        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("report.txt"))
     }
 }

@@ -5,7 +5,7 @@ import KNModel
 /// Carlo of the transistor netlist with the foundry mismatch on, and the fast Monte Carlo of the compiled simulator
 /// with the mismatch model of the same mapped cells. Written by `kn-map mc-netlist` as `report.json`
 /// (format `kn-netlist-mc-1`) and `report.txt`.
-public struct OutputSpreadComparison: Sendable, Codable {
+public struct OutputSpreadComparison: Sendable, Codable, FolderReport {
     public var format = "kn-netlist-mc-1"
     public var process: String
     public var corner: String
@@ -108,12 +108,5 @@ public struct OutputSpreadComparison: Sendable, Codable {
         lines.append("")
         lines.append(passed ? "PASS: every σ within ±\(pct) %" : "FAIL: \(outputs.filter { !$0.within }.count) σ outside ±\(pct) % (marked *)")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Writes `report.json` and `report.txt` into `folder` (each atomically).
-    public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try JSONEncoder.nonConforming().encode(self), to: folder.appendingPathComponent("report.json"))
-        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("report.txt"))
     }
 }

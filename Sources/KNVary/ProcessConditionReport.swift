@@ -5,7 +5,7 @@ import KNModel
 /// What process corners and temperatures do to a mapped chip: every measured cell's shift of its effective
 /// parameters at each condition, and the network's read-out with those shifts against the nominal read-out.
 /// Written as `report.json` (format `kn-corners-1`) and `report.txt`.
-public struct ProcessConditionReport: Sendable, Codable {
+public struct ProcessConditionReport: Sendable, Codable, FolderReport {
     public var format = "kn-corners-1"
     /// FNV-1a 64 of the model file and of the circuit file the cells were measured on.
     public var modelDigest: String
@@ -140,8 +140,8 @@ public struct ProcessConditionReport: Sendable, Codable {
         lines.append("condition        parameter   mean shift     sd         largest (edge)          | read-out error: mean      rms        max" + (nominalAccuracy == nil ? "" : "     accuracy"))
         for r in conditions {
             for (k, s) in r.shifts.enumerated() {
-                var line = pad(k == 0 ? r.condition.description : "", 16) + " " + pad(s.parameter.rawValue, 10)
-                    + String(format: "  %+10.3e  %9.3e  %+10.3e ", s.mean, s.sd, s.largest) + pad("(\(s.largestEdge))", 12)
+                var line = (k == 0 ? r.condition.description : "").padded(to: 16) + " " + s.parameter.rawValue.padded(to: 10)
+                    + String(format: "  %+10.3e  %9.3e  %+10.3e ", s.mean, s.sd, s.largest) + "(\(s.largestEdge))".padded(to: 12)
                 if k == 0, let mean = r.meanError, let rms = r.rmsError, let max = r.maxError {
                     line += String(format: " |              %9.3e  %9.3e  %9.3e", mean, rms, max)
                     if let a = r.accuracy { line += String(format: "  %6.2f %%", 100 * a) }
@@ -151,7 +151,7 @@ public struct ProcessConditionReport: Sendable, Codable {
                 lines.append(line)
             }
             if !r.brokenCells.isEmpty {
-                lines.append(pad("", 16) + " \(r.brokenCells.count) of \(edges.count) measured cells do not compute their law here (misfit above "
+                lines.append("".padded(to: 16) + " \(r.brokenCells.count) of \(edges.count) measured cells do not compute their law here (misfit above "
                              + "\(Int(CellConditionShifts.lawTolerance * 100)) % of the current range; left out of the shifts above): "
                              + r.brokenCells.prefix(12).joined(separator: ", ") + (r.brokenCells.count > 12 ? ", …" : ""))
             }
@@ -159,16 +159,5 @@ public struct ProcessConditionReport: Sendable, Codable {
         if let a = nominalAccuracy { lines.append(String(format: "nominal accuracy %.2f %%", 100 * a)) }
         lines.append(String(format: "%.1f s", seconds))
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-
-    /// Writes `report.json` and `report.txt` into `folder` (each atomically).
-    public func write(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try JSONEncoder.nonConforming().encode(self), to: folder.appendingPathComponent("report.json"))
-        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent("report.txt"))
     }
 }
