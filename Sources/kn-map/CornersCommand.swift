@@ -96,6 +96,8 @@ struct CornersCommand: ParsableCommand {
         let start = Date()
         let folder = try MappedFolder.load(model: model, circuit: circuit)
         let network = folder.network
+        // The read-out inputs are read before any cell is measured, so that a bad file fails at once.
+        let (inputs, labels, inputName, _) = try input.load(network)
         let process = folder.catalog.process
         let names = corners.isEmpty ? process.corners.map(\.name) : corners
         for name in names { _ = try process.corner(named: name) }
@@ -133,7 +135,6 @@ struct CornersCommand: ParsableCommand {
             return cell
         }
         for (pick, cell) in zip(remaining, measured) { done[pick] = cell }
-        let (inputs, labels, inputName, _) = try input.load(network)
         let integrator = try FixedStepIntegrator.calibrated(network: network, inputs: Array(inputs.prefix(16)), tolerance: tolerance).integrator
         let report = try ProcessConditionReport.evaluate(
             network: network, modelDigest: run.modelDigest, circuitDigest: run.circuitDigest, integrator: integrator, inputs: inputs, labels: labels, inputName: inputName,
