@@ -56,6 +56,9 @@ struct RetrainCommand: ParsableCommand {
     func validate() throws {
         if iterations < 0 || chips < 1 || batch < 1 { throw ValidationError("--iterations ≥ 0, --chips ≥ 1 and --batch ≥ 1") }
         if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if !sampled && (variation.global != nil || variation.corners != nil) {
+            throw ValidationError("--global and --corners shift every chip by a fixed amount, which the linearised chip loss (a covariance) does not see; add --sampled to train on chips that carry the shift")
+        }
         if URL(fileURLWithPath: output).pathExtension != ModelFile.fileExtension { throw ValidationError("--output must end in .\(ModelFile.fileExtension)") }
         if let pth, URL(fileURLWithPath: pth).pathExtension != "pth" { throw ValidationError("--pth must end in .pth") }
         if evalChips < 0 || evalInputs < 1 { throw ValidationError("--eval-chips must be ≥ 0 and --eval-inputs ≥ 1") }

@@ -64,6 +64,13 @@ import Testing
         let missing = try KNMapRun.run(["mc", model, "--samples", "2", "--inputs", inputs, "--corners", out.appendingPathComponent("report.json").path,
                                         "--condition", "ff@27", "-o", mc])
         #expect(missing.status != 0 && missing.stderr.contains("tt@85, ss@27, ss@85"), "\(missing.stderr)")
+        // Retraining at the condition needs sampled chips: the linearised chip loss cannot see a fixed shift.
+        let reportPath = out.appendingPathComponent("report.json").path, retrained = dir.appendingPathComponent("r.knm").path
+        let linearised = try KNMapRun.run(["retrain", model, "--inputs", inputs, "--corners", reportPath, "--condition", "ss", "-o", retrained])
+        #expect(linearised.status != 0 && linearised.stderr.contains("--sampled"), "\(linearised.stderr)")
+        let sampled = try KNMapRun.run(["retrain", model, "--inputs", inputs, "--corners", reportPath, "--condition", "ss", "--sampled",
+                                        "--iterations", "5", "--eval-chips", "0", "-o", retrained])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
         // Only the reference asked for, or a corner the process does not have: refused, naming the fix.
         let none = try KNMapRun.run(["corners", model, chip, "--corner", "tt", "--inputs", inputs, "-o", out.path])
         #expect(none.status != 0 && none.stderr.contains("reference"), "\(none.stderr)")
