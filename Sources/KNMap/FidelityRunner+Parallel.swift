@@ -47,6 +47,29 @@ extension FidelityRunner {
     /// Below this many cells per shard a second ngspice process costs more than it saves.
     static var batchSizeFloor: Int { 4 }
 
+    /// Runs `body` on every pick that `finished` does not already hold (a journal of a stopped run), `processes` at a
+    /// time; every pick's result in pick order. `done` is called with each result as it becomes available and whether
+    /// it was measured now (false: `finished` had it). Only the unfinished picks are spread over the processes, so a
+    /// resumed run keeps them all busy.
+    public static func resuming<T: Sendable>(_ picks: [Pick], processes: Int, finished: (Pick) throws -> T?,
+                                             done: (@Sendable (T, _ measured: Bool) -> Void)? = nil,
+                                             _ body: @Sendable (Pick) throws -> T) throws -> [T] {
+        var results = [Pick: T]()
+        for pick in picks {
+            guard let result = try finished(pick) else { continue }
+            results[pick] = result
+            done?(result, false)
+        }
+        let remaining = picks.filter { results[$0] == nil }
+        let measured = try inParallel(remaining, processes: processes) { pick in
+            let result = try body(pick)
+            done?(result, true)
+            return result
+        }
+        for (pick, result) in zip(remaining, measured) { results[pick] = result }
+        return picks.map { results[$0]! }
+    }
+
     /// Runs `body` on every pick in `processes` concurrent shards (pick k in shard k mod `processes`, so neighbouring
     /// picks run side by side); results in pick order, the first error rethrown.
     public static func inParallel<T: Sendable>(_ picks: [Pick], processes: Int,

@@ -44,14 +44,16 @@ extension Mapper {
         var tails = 0.0
         let terms: [(String, Double, Int, (Double, Double), PortBinding, Int)] = [
             ("S", e.law.w0, e.src, e.srcRange, .src, 2), ("D", e.law.w1, e.des, e.desRange, .des, 4)]
-        func reach(_ w: Double, _ range: (Double, Double)) -> Double { abs(w) * max(abs(range.0), abs(range.1)) }
-        // An input moves the argument when it is a node (not ground) with a weight and a reach.
-        func moves(_ w: Double, _ node: Int, _ range: (Double, Double)) -> Bool { node != 0 && w != 0 && reach(w, range) >= 1e-4 }
-        let reaches = terms.map { moves($0.1, $0.2, $0.3) ? reach($0.1, $0.3) : 0 }
+        // Each input's reach |w|·max|v| when it moves the argument (a node, not ground, with a weight and a reach of
+        // at least 1e-4), else 0.
+        let reaches = terms.map { _, w, node, range, _, _ -> Double in
+            let reach = abs(w) * max(abs(range.0), abs(range.1))
+            return node != 0 && w != 0 && reach >= 1e-4 ? reach : 0
+        }
         let offset = e.law.w2 + correction.offset
-        for (t, (u, w, node, range, binding, port)) in terms.enumerated() {
-            guard moves(w, node, range) else { continue }
-            let reach = reach(w, range)
+        for (t, (u, w, node, _, binding, port)) in terms.enumerated() {
+            let reach = reaches[t]
+            guard reach > 0 else { continue }
             let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
             // Beyond |w·v| = tanhSaturation + |p2| + (the other input's whole reach) the argument is past the
             // flat tanh whatever the other input does, so the front end may clip there; with one moving input

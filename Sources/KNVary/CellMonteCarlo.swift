@@ -42,22 +42,12 @@ public struct CellMonteCarlo: Sendable {
                     picks: [FidelityRunner.Pick], journal: CellMonteCarloJournal? = nil,
                     finished: (@Sendable (EdgeMismatchComparison, _ measured: Bool) -> Void)? = nil) throws -> CellMonteCarloReport {
         let start = Date()
-        var done: [FidelityRunner.Pick: EdgeMismatchComparison] = [:]
-        for pick in picks {
-            guard let edge = try journal?.finished(pick, tolerance: tolerance) else { continue }
-            done[pick] = edge
-            finished?(edge, false)
-        }
-        // Only the unfinished edges are spread over the processes, so a resumed run keeps them all busy.
-        let remaining = picks.filter { done[$0] == nil }
-        let measured = try FidelityRunner.inParallel(remaining, processes: processes) { pick in
+        let edges = try FidelityRunner.resuming(picks, processes: processes, finished: { try journal?.finished($0, tolerance: tolerance) },
+                                                done: finished) { pick in
             let comparison = try edge(circuit, network: network, operating: operating, pick: pick)
             try journal?.store(comparison, for: pick)
-            finished?(comparison, true)
             return comparison
         }
-        for (pick, edge) in zip(remaining, measured) { done[pick] = edge }
-        let edges = picks.map { done[$0]! }
         return CellMonteCarloReport(process: circuit.process, corner: circuit.corner, family: circuit.family,
                                     samples: samples, seed: seed, mismatchScale: bench.mismatchScale, tolerance: tolerance,
                                     pelgrom: [mismatch.nmos.source, mismatch.pmos.source], edges: edges,

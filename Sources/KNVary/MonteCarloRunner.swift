@@ -73,8 +73,7 @@ public struct MonteCarloRunner: Sendable {
     }
 
     public var nominalAccuracy: Double? {
-        guard let labels else { return nil }
-        return Double(zip(nominal, labels).filter { argmax($0.0) == $0.1 }.count) / Double(max(labels.count, 1))
+        labels.map { accuracy(nominal, labels: $0) }
     }
 
     /// Runs `indices` (skipping `done`) in parallel. `finished` is called (serialised) with each new record;
@@ -125,6 +124,11 @@ private final class Collector: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if failure == nil { failure = (index, error) }
     }
+}
+
+/// The share of `outputs` whose largest read-out is their label.
+func accuracy(_ outputs: [[Double]], labels: [Int]) -> Double {
+    Double(zip(outputs, labels).filter { argmax($0.0) == $0.1 }.count) / Double(max(labels.count, 1))
 }
 
 func argmax(_ x: [Double]) -> Int {

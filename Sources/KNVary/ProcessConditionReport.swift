@@ -61,11 +61,7 @@ public struct ProcessConditionReport: Sendable, Codable, FolderReport {
                                 conditions: [ProcessCondition], edges: [CellConditionShifts],
                                 seconds: Double) throws -> ProcessConditionReport {
         let nominal = try integrator.outputs(inputs: inputs, mismatch: nil)
-        func accuracy(_ y: [[Double]]) -> Double? {
-            guard let labels else { return nil }
-            let hits = zip(y, labels).filter { out, label in out.indices.max { out[$0] < out[$1] } == label }.count
-            return Double(hits) / Double(max(labels.count, 1))
-        }
+        func accuracy(_ y: [[Double]]) -> Double? { labels.map { KNVary.accuracy(y, labels: $0) } }
         let results = try conditions.indices.map { c -> ConditionResult in
             let working = edges.filter { $0.followsLaw(c) }
             let broken = edges.filter { !$0.followsLaw(c) }.map { "\($0.layer):\($0.edge)" }

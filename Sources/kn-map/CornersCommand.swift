@@ -123,22 +123,17 @@ struct CornersCommand: ParsableCommand {
                                                               settings: "circuit, model, conditions, points or operating inputs", resume: resume)
         @Sendable func name(_ p: FidelityRunner.Pick) -> String { "\(p.layer)-row\(p.row)" }
         print("kn-map corners: \(picks.count) of \(network.cellCounts.reduce(0, +)) \(folder.circuit.family) cells of \(folder.circuitURL.path) at \(conditions.count) conditions against \(reference) (\(processes) ngspice processes)")
-        var done = [FidelityRunner.Pick: CellConditionShifts]()
-        for pick in picks { if let cell = try journal.finished(name(pick)) { done[pick] = cell } }
-        let remaining = picks.filter { done[$0] == nil }
         let progress = EdgeProgress(total: picks.count)
-        for pick in picks where done[pick] != nil { progress.finished(layer: pick.layer, edge: done[pick]!.edge, measured: false) }
-        let measured = try FidelityRunner.inParallel(remaining, processes: processes) { pick in
+        let cells = try FidelityRunner.resuming(picks, processes: processes, finished: { try journal.finished(name($0)) },
+                                                done: { progress.finished(layer: $0.layer, edge: $0.edge, measured: $1) }) { pick in
             let cell = try cellBench.conditionShifts(folder.circuit, network: network, samples: operating, pick: pick, conditions: conditions)
             try journal.store(cell, as: name(pick))
-            progress.finished(layer: pick.layer, edge: cell.edge, measured: true)
             return cell
         }
-        for (pick, cell) in zip(remaining, measured) { done[pick] = cell }
         let integrator = try FixedStepIntegrator.calibrated(network: network, inputs: Array(inputs.prefix(16)), tolerance: tolerance).integrator
         let report = try ProcessConditionReport.evaluate(
             network: network, modelDigest: run.modelDigest, circuitDigest: run.circuitDigest, integrator: integrator, inputs: inputs, labels: labels, inputName: inputName,
-            process: process.name, reference: reference, conditions: conditions, edges: picks.map { done[$0]! },
+            process: process.name, reference: reference, conditions: conditions, edges: cells,
             seconds: Date().timeIntervalSince(start))
         try report.write(to: URL(fileURLWithPath: output))
         print(report.text, terminator: "")

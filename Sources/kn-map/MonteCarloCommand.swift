@@ -92,8 +92,9 @@ struct VariationOptions: ParsableArguments {
         if (corners == nil) != (condition == nil) { throw ValidationError("--corners and --condition go together") }
     }
 
-    /// The per-edge shifts of --condition from the --corners report, checked against `model`, and a description.
-    func cornerShift(_ network: Network, model: String) throws -> (MismatchInstance, String)? {
+    /// The per-edge shifts of --condition from the --corners report, checked against the digest of the model file
+    /// `network` was read from, and a description.
+    func cornerShift(_ network: Network, modelDigest digest: String) throws -> (shifts: MismatchInstance, description: String)? {
         guard let corners, let condition else { return nil }
         let url = URL(fileURLWithPath: corners)
         let report: ProcessConditionReport
@@ -102,9 +103,8 @@ struct VariationOptions: ParsableArguments {
         } catch {
             throw ModelError.invalid(corners, "is not a kn-map corners report (\(error)); give the report.json that kn-map corners wrote")
         }
-        let digest = fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model)))
         guard report.modelDigest == digest else {
-            throw ModelError.invalid(corners, "was measured for another model file (digest \(report.modelDigest), \(model) has \(digest)); run kn-map corners on this model")
+            throw ModelError.invalid(corners, "was measured for another model file (digest \(report.modelDigest), the model has \(digest)); run kn-map corners on this model")
         }
         let index = try report.conditionIndex(condition)
         let c = report.conditions[index].condition
@@ -150,17 +150,18 @@ struct VariationOptions: ParsableArguments {
         try ProcessMismatch.load(processFile: ToolkitFolders.processDescription(pdk))
     }
 
-    /// The mismatch model of `network` (read from `model`): the mapped cells of --circuit, else the assumed topology.
-    func mismatchModel(_ network: Network, model: String) throws -> MismatchModel {
+    /// The mismatch model of `network` (read from `model`): the mapped cells of --circuit, else the assumed topology;
+    /// every draw shifted by `corner` (``cornerShift(_:modelDigest:)``).
+    func mismatchModel(_ network: Network, model: String, corner: MismatchInstance?) throws -> MismatchModel {
         if let circuit {
             let folder = try MappedFolder.load(network: network, model: model, circuit: circuit)
             return MismatchModel(network: network, cells: try folder.cellProvider(), mismatch: try ProcessMismatch(folder.catalog.process),
-                                 global: try globalShift(), base: try cornerShift(network, model: model)?.0, scale: sigmaScale,
+                                 global: try globalShift(), base: corner, scale: sigmaScale,
                                  components: try componentSet())
         }
         let cells = AssumedCellTopology(family: network.family, voltsPerUnit: alpha, temperatureKelvin: temperature + 273.15)
         return MismatchModel(network: network, cells: cells, mismatch: try processMismatch(), global: try globalShift(),
-                             base: try cornerShift(network, model: model)?.0, scale: sigmaScale, components: try componentSet())
+                             base: corner, scale: sigmaScale, components: try componentSet())
     }
 
     /// The integrator at --steps, or calibrated on up to 16 of `inputs`.
@@ -277,7 +278,9 @@ struct MonteCarloRun: ParsableCommand {
         let network = try ModelFile.decode(modelData, path: model)
         let (inputs, labels, inputName, inputDigest) = try input.load(network)
         let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
-        let mismatch = try variation.mismatchModel(network, model: model)
+        let modelDigest = fnv1a64(modelData)
+        let corner = try variation.cornerShift(network, modelDigest: modelDigest)
+        let mismatch = try variation.mismatchModel(network, model: model, corner: corner?.shifts)
         let noiseModel = noise ? NoiseModel(scale: variation.scale, flickerCorner: flickerCorner) : nil
         let runner = try MonteCarloRunner(integrator: integrator, mismatch: mismatch, noise: noiseModel, inputs: inputs,
                                           labels: labels, seed: seed)
@@ -288,12 +291,12 @@ struct MonteCarloRun: ParsableCommand {
             chipZero = Array(try runner.chipOutputs(0).prefix(512))
         }
         let configuration = MonteCarloConfiguration(
-            model: modelURL.lastPathComponent, modelDigest: fnv1a64(modelData), samples: samples, seed: seed,
+            model: modelURL.lastPathComponent, modelDigest: modelDigest, samples: samples, seed: seed,
             inputs: inputName, inputsDigest: inputDigest, inputCount: inputs.count, stepsPerUnit: integrator.stepsPerUnit,
             integratorDeviation: deviation, process: mismatch.mismatch.process,
             mismatchSource: [mismatch.mismatch.nmos.source, mismatch.mismatch.pmos.source], cells: mismatch.provenance,
             sigmaScale: variation.sigmaScale, components: EffectiveParameter.allCases.filter { mismatch.components.contains($0) }, global: try variation.globalShift(),
-            condition: try variation.cornerShift(network, model: model)?.1, noise: noiseModel, spec: conditions,
+            condition: corner?.description, noise: noiseModel, spec: conditions,
             labelled: labels != nil, nominalAccuracy: runner.nominalAccuracy, nominalPoints: points, chipZeroPoints: chipZero)
         let shardValue = try shard.map { try Shard(parsing: $0) }
         let indices = shardValue?.indices(samples: samples) ?? 0..<samples

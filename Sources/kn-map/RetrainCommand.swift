@@ -68,7 +68,10 @@ struct RetrainCommand: ParsableCommand {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
         let (inputs, labels, name, _) = try input.load(network)
         let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
-        let mismatch = try variation.mismatchModel(network, model: model)
+        // Only a --corners report needs the model file's digest (it names the model it was measured for).
+        let corner = variation.corners == nil ? nil
+            : try variation.cornerShift(network, modelDigest: fnv1a64(try Data(contentsOf: URL(fileURLWithPath: model))))
+        let mismatch = try variation.mismatchModel(network, model: model, corner: corner?.shifts)
         var options = RetrainOptions()
         options.iterations = iterations
         options.chipsPerStep = chips
