@@ -113,7 +113,7 @@ extension Mapper {
     /// end's transconductance G_u = β_c·|w_u|/α_u would need more than the largest degeneration stack, and
     /// falls when it would need less than the smallest, and the output copies divide or multiply by the
     /// finger ratio r = β·|A|/β_c (at most ``maximumOutputRatio`` either way). Each front end is linear over
-    /// 1.2× its input's largest |v| (its tails I_F); the offset b is a current β_c·b into or out of x.
+    /// 1.2× its ``frontEndReach(_:input:top:clips:)`` (its tails I_F); the offset b is a current β_c·b into or out of x.
     func sizeRelu(_ e: EdgePlace, scaling: Scaling, kind: CellKind, correction: CellCorrection,
                   issues: inout [MappingIssue]) -> Cell {
         var fingers = Array(repeating: 0, count: kind.slots.count)
@@ -137,10 +137,15 @@ extension Mapper {
             inputs.append((u, w, node, range, port, scaling.alpha(layer: e.layer, node: node)))
         }
         let offset = law.w2 + correction.offset
-        // The argument's largest and smallest values over the operating ranges (inputs at their corners); the
-        // negative branch works when the law leaks (λ > 0) and the argument goes below zero.
-        let top = inputs.reduce(offset) { $0 + correction.gain * max($1.w * $1.range.0, $1.w * $1.range.1) }
-        let bottom = inputs.reduce(offset) { $0 + correction.gain * min($1.w * $1.range.0, $1.w * $1.range.1) }
+        // Each input's share of the argument over its operating range, and the argument's largest and smallest
+        // values (inputs at their corners); the negative branch works when the law leaks (λ > 0) and the
+        // argument goes below zero.
+        let shares = inputs.map { input -> (low: Double, high: Double) in
+            let a = correction.gain * input.w * input.range.0, b = correction.gain * input.w * input.range.1
+            return (min(a, b), max(a, b))
+        }
+        let top = shares.reduce(offset) { $0 + $1.high }
+        let bottom = shares.reduce(offset) { $0 + $1.low }
         let negative = law.leak > 0 && bottom < 0
         let span = max(top, negative ? -bottom : 0)
         guard amplitude > 0, span > 0 else {
@@ -186,7 +191,7 @@ extension Mapper {
         var gains = [0.0, 0.0]
         for (t, input) in inputs.enumerated() {
             let g = betaC * perVolt[t]
-            let dv = input.alpha * 1.2 * max(abs(input.range.0), abs(input.range.1))
+            let dv = 1.2 * frontEndReach(shares, input: t, top: top, clips: !negative) / perVolt[t]
             var tail = max(1.5 * g * dv / 2, 1.25 * g / gmIn, 1e-12)
             var residue = 2 / (gmIn * tail)
             let wanted = 2 / g - residue
@@ -245,6 +250,21 @@ extension Mapper {
         design = [gains[0], gains[1], betaC, ratio, io, negativeRatio, correction.gain, correction.offset]
         return Cell(edge: e.edge, src: e.src, des: e.des, p0: e.p0, p1: e.p1, p2: e.p2, fingers: fingers, series: series,
                     bias: bias, ports: ports, design: design)
+    }
+
+    /// The argument units over which a relu2 front end must be linear: its input's whole share of the argument
+    /// (`shares[input]`, over the operating range), or, when the cell has no negative branch (`clips`), only
+    /// the part of it at which the argument can still reach −`top` whatever the other inputs do. Below that the
+    /// relu is off, so the front end may saturate there. Sized for its whole share instead, an input that
+    /// spans thousands of units below a knee it passes by one unit (mnist's hidden nodes) needs tails a
+    /// thousand times the rectifier's current, and the output is a small difference of large currents.
+    func frontEndReach(_ shares: [(low: Double, high: Double)], input t: Int, top: Double, clips: Bool) -> Double {
+        let share = shares[t]
+        guard clips else { return max(abs(share.low), abs(share.high)) }
+        // x = share + (top − share.high) at most from the others and the offset; x ≥ −top needs share ≥ floor.
+        let floor = -top - (top - share.high)
+        let low = min(max(share.low, floor), share.high)
+        return max(abs(low), abs(share.high))
     }
 
     /// Sizes one edge's cell for its kind, with its mirrors scaled for matching (`mirrors`: the kind's

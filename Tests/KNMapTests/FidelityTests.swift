@@ -53,9 +53,10 @@ struct FidelityTests {
         #expect(Double(report.realizableEdges) > 0.9 * Double(report.cells))
         // Measured here: median 0.51 % (1.54 % before the two-level rectifier and the measurement's gmin).
         #expect(fidelity.after.median <= 0.02)
-        // Known issue: with one image only 14 of these 20 edges conduct, so p95 is the second-worst edge (14 %
-        // here, worst 32 %; 78 % / 164 % before): edges that conduct at one or two operating points with a range
-        // of a few picoamperes, where the knee of the weak-inversion rectifier is still soft against that range.
+        // Known issue: with one image only 14 of these 20 edges conduct, so p95 is the second-worst edge (12.7 %
+        // here, worst 27 %; 14 % / 32 % before the front ends clipped below the knee): edges on hidden nodes at
+        // tens of µV per unit, whose 1 µA front-end sinks leave saturation where the nanoampere rectifier still
+        // conducts, so the knee stays soft. Over 200 edges and 8 images p95 is 3.95 % (README).
         withKnownIssue("relu tail: edges barely past the knee at picoampere ranges") {
             #expect(fidelity.after.p95 <= 0.05)
         }
@@ -82,7 +83,7 @@ struct ReluFamilyFidelityTests {
         #expect(circuit.cellKinds.map(\.name) == ["relu2"])
         let fidelity = try #require(report.fidelity)
         #expect(fidelity.after.edges - fidelity.after.inactive >= 8)
-        // Measured (sky130, 16 edges, 8 inputs): ShiftRelu2 1.01 % / 4.8 %, ShiftLeakyRelu1 1.14 % / 3.3 %,
+        // Measured (sky130, 16 edges, 8 inputs): ShiftRelu2 1.01 % / 4.7 %, ShiftLeakyRelu1 1.14 % / 3.3 %,
         // ShiftLeakyRelu2 1.26 % / 8.6 %, Conductance 1.01 % / 1.9 % (median / p95).
         #expect(fidelity.after.median <= 0.02)
         #expect(fidelity.after.p95 <= 0.10)

@@ -168,6 +168,36 @@ struct MapperTests {
         #expect(cell.fingers[kind.slotIndex("DX")] > cell.fingers[kind.slotIndex("NS")])
     }
 
+    /// A relu front end whose input spans thousands of units below a knee it passes by one unit is linear only
+    /// down to where the argument can still reach −top; a cell with a negative branch needs the whole span.
+    @Test func reluFrontEndsClipBelowTheKnee() throws {
+        let (catalog, _) = try catalog("sky130")
+        let mapper = Mapper(catalog: catalog)
+        let kind = mapper.kind(named: "relu2")
+        let scaling = Scaling(alpha: 0.01, beta: 1e-9, capacitance: 1e-9, vcm: 1, vdd: 1.8, swing: 0.2)
+        var issues: [MappingIssue] = []
+        // Tails per ampere of internal scale, and the cell.
+        func size(_ family: EdgeFamily) throws -> (s: Double, d: Double, cell: Cell) {
+            let law = try Mapper.cellFamily(family).law(0.1, 0.5, 0)
+            let place = EdgePlace(layer: 0, edge: 0, src: 1, des: 2, p0: 0.1, p1: 0.5, p2: 0, law: law,
+                                  srcRange: (-150, 0.6), desRange: (-0.5, 190))
+            let cell = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
+            let betaC = cell.design[2]
+            return (cell.bias[kind.biasIndex("ifs")] / betaC, cell.bias[kind.biasIndex("ifd")] / betaC, cell)
+        }
+        // x = vs − vd − 0.1 tops at 1.0; x ≥ −1 needs vs ≥ −1 − 0.4 and −vd ≥ −1 − 0.5.
+        let shares = [(low: -150.0, high: 0.6), (low: -190.0, high: 0.5)]
+        #expect(abs(mapper.frontEndReach(shares, input: 0, top: 1, clips: true) - 1.4) < 1e-12)
+        #expect(abs(mapper.frontEndReach(shares, input: 1, top: 1, clips: true) - 1.5) < 1e-12)
+        #expect(mapper.frontEndReach(shares, input: 1, top: 1, clips: false) == 190)
+        let relu = try size(.shiftRelu1), leaky = try size(.shiftLeakyRelu1)
+        // The leaky cell builds its negative branch and needs the whole reach; the relu's tails fall to the floor
+        // that keeps 1/gm below the degeneration (27× and 34× less here).
+        #expect(leaky.cell.fingers[kind.slotIndex("DY")] > 0 && relu.cell.fingers[kind.slotIndex("DY")] == 0)
+        #expect(relu.s < leaky.s / 20 && relu.d < leaky.d / 20, "\(relu.s) \(relu.d) against \(leaky.s) \(leaky.d)")
+        #expect(issues.isEmpty, "\(issues)")
+    }
+
     /// Every current mirror of a sized cell is scaled as a whole until its smallest device meets the matching
     /// target (the ratios stay); the stacked relu diode and the tanh loads' sinks and sources keep their sizing.
     @Test func mirrorsAreSizedForMatching() throws {
