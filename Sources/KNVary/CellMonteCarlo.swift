@@ -145,23 +145,3 @@ public struct EdgeMismatchComparison: Sendable, Codable, Hashable {
     public var points: Int
     public var parameters: [ParameterComparison]
 }
-
-/// The mean and sample standard deviation of Monte Carlo values, with the σ's 95 % interval (χ², n − 1 degrees of
-/// freedom).
-struct SampleSpread {
-    var mean: Double
-    var sigma: Double
-    var lower: Double
-    var upper: Double
-
-    init(_ values: [Double]) {
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / n
-        let dof = max(n - 1, 1)
-        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / dof).squareRoot()
-        self.mean = mean
-        sigma = sd
-        lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
-        upper = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
-    }
-}
