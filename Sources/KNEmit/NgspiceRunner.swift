@@ -139,7 +139,7 @@ public struct NgspiceRunner: Sendable {
             throw FlowError.crashed(netlist: netlist.path, status: process.terminationStatus, signal: true, logTail: lines)
         }
         let lower = text.lowercased()
-        if Self.nonConvergenceMarks.contains(where: lower.contains) {
+        if Self.reportsNonConvergence(lower) {
             throw FlowError.nonConvergence(netlist: netlist.path, logTail: lines)
         }
         if process.terminationStatus != 0 {
@@ -153,7 +153,16 @@ public struct NgspiceRunner: Sendable {
 
     /// Log phrases with which ngspice reports a failed transient or operating point.
     static let nonConvergenceMarks = ["timestep too small", "no convergence", "transient op failed",
-                                      "gmin stepping failed", "source stepping failed", "singular matrix"]
+                                      "gmin stepping failed", "source stepping failed"]
+
+    /// Whether a (lower-cased) log reports a failed analysis: one of ``nonConvergenceMarks``, or a singular matrix
+    /// that is not a warning. ngspice warns of a singular matrix during the operating-point iterations (a MOSFET's
+    /// body node of a mismatch draw, say) and then goes on by gmin stepping; if that fails too, its own mark
+    /// follows, so the warning alone is no failure.
+    static func reportsNonConvergence(_ lower: String) -> Bool {
+        nonConvergenceMarks.contains(where: lower.contains)
+            || lower.split(whereSeparator: \.isNewline).contains { $0.contains("singular matrix") && !$0.hasPrefix("warning") }
+    }
     /// Log phrases with which ngspice reports a netlist it could not run.
     static let errorMarks = ["error on line", "error: ", "unknown subckt", "could not find a valid modelname",
                              "fatal error"]

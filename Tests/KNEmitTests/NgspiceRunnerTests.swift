@@ -43,6 +43,16 @@ import Testing
         }
     }
 
+    /// A singular-matrix warning during the operating point, after which ngspice goes on (measured in a sky130
+    /// mismatch draw: the warning, then a complete transient), is no failure; a singular matrix that ends the run is.
+    @Test func aSingularMatrixWarningIsNoFailure() {
+        let recovered = "warning: singular matrix:  check node m.xs0_50_0.xn.msky130_fd_pr__nfet_01v8#dbody\nno. of data rows : 113\nngspice-46 done\n"
+        #expect(!NgspiceRunner.reportsNonConvergence(recovered))
+        #expect(NgspiceRunner.reportsNonConvergence("singular matrix\ndoanalyses: transient op failed\n"))
+        #expect(NgspiceRunner.reportsNonConvergence("error: singular matrix:  check node n1\n"))
+        #expect(NgspiceRunner.reportsNonConvergence(recovered + "gmin stepping failed\n"))
+    }
+
     @Test func nonZeroExitIsACrashWithTheStatus() throws {
         let url = try netlist("exit3", "* exit\nR1 a 0 1\nV1 a 0 1\n.control\nop\nquit 3\n.endc\n.end\n")
         #expect {

@@ -57,6 +57,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("chip/sensitivities.json").path))
         let rows = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("    0 ") }.map { $0.prefix(50) } }
         #expect(rows(again.stdout) == rows(run.stdout) && !rows(run.stdout).isEmpty)
+        // A stopped measurement resumes from DIR/sensitivities.parts/: with the cache gone and the cell there as a
+        // part (its kind renamed, to tell it from a new measurement), the cell is taken from the part.
+        let cacheURL = dir.appendingPathComponent("chip/sensitivities.json")
+        var cache = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cacheURL)) as? [String: Any])
+        var cell = try #require((cache["cells"] as? [[String: Any]])?.first)
+        cell["kind"] = "tanh2-from-part"
+        let parts = dir.appendingPathComponent("chip/sensitivities.parts")
+        try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
+        let part: [String: Any] = ["run": ["circuitDigest": cache["circuitDigest"]!, "deviceSamples": cache["deviceSamples"]!], "item": cell]
+        try JSONSerialization.data(withJSONObject: part).write(to: parts.appendingPathComponent("cell-\(cell["layer"]!)-0.json"))
+        try FileManager.default.removeItem(at: cacheURL)
+        let parted = try KNMapRun.run(arguments + ["--resume"])
+        #expect(parted.status == 0, "\(parted.stderr)")
+        cache = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cacheURL)) as? [String: Any])
+        #expect((cache["cells"] as? [[String: Any]])?.first?["kind"] as? String == "tanh2-from-part")
+        #expect(!FileManager.default.fileExists(atPath: parts.path), "the parts are removed once the cache is written")
         // A judged tolerance below the spread's agreement fails with exit status 1.
         let strict = try KNMapRun.run(Array(arguments.dropLast(4)) + ["--tolerance", "1e-9", "-o", out.path, "--resume"])
         #expect(strict.status == 1 && strict.stdout.contains("FAIL"), "\(strict.stdout)")
