@@ -1,4 +1,5 @@
 import Foundation
+import KNModel
 import KNSimulate
 
 /// How well the characterized laws fit their cells (``KNSimulate/CharacterizedEdges``), for the map report:
@@ -26,14 +27,9 @@ public struct CharacterizationSummary: Codable, Sendable {
 
         init(_ values: [(Double, String)]) {
             let sorted = values.filter { $0.0.isFinite }.sorted { $0.0 < $1.0 }
-            func quantile(_ q: Double) -> Double {
-                guard !sorted.isEmpty else { return .nan }
-                let position = q * Double(sorted.count - 1)
-                let lower = Int(position.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
-                return sorted[lower].0 + (position - Double(lower)) * (sorted[upper].0 - sorted[lower].0)
-            }
-            median = quantile(0.5)
-            p95 = quantile(0.95)
+            let ascending = sorted.map(\.0)
+            median = ascending.sortedQuantile(0.5)
+            p95 = ascending.sortedQuantile(0.95)
             worst = sorted.last?.0 ?? .nan
             worstEdge = sorted.last?.1 ?? "-"
         }

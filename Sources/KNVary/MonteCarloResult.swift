@@ -144,12 +144,8 @@ public struct MetricSummary: Codable, Hashable, Sendable {
         let n = Double(s.count)
         let mean = s.reduce(0, +) / n
         let v = s.count > 1 ? s.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
-        func q(_ p: Double) -> Double {
-            let x = p * (n - 1), lo = Int(x.rounded(.down)), hi = min(lo + 1, s.count - 1)
-            return s[lo] + (x - Double(lo)) * (s[hi] - s[lo])
-        }
         count = s.count; self.mean = mean; standardDeviation = v.squareRoot()
-        minimum = s[0]; p05 = q(0.05); median = q(0.5); p95 = q(0.95); maximum = s[s.count - 1]
+        minimum = s[0]; p05 = s.sortedQuantile(0.05); median = s.sortedQuantile(0.5); p95 = s.sortedQuantile(0.95); maximum = s[s.count - 1]
     }
 }
 

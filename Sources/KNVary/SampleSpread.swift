@@ -1,4 +1,5 @@
 import Foundation
+import KNModel
 import KNProcess
 
 /// The mean and sample standard deviation of Monte Carlo values, with the σ's 95 % interval (χ², n − 1 degrees of
@@ -24,14 +25,8 @@ struct SampleSpread {
         lower = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.975, degreesOfFreedom: dof)).squareRoot()
         upper = sd * (dof / MismatchFit.chiSquareQuantile(probability: 0.025, degreesOfFreedom: dof)).squareRoot()
         let sorted = values.sorted()
-        /// The linearly interpolated quantile (type 7).
-        func quantile(_ q: Double) -> Double {
-            guard sorted.count > 1 else { return sorted.first ?? .nan }
-            let h = q * Double(sorted.count - 1), k = Int(h)
-            return k + 1 < sorted.count ? sorted[k] + (h - Double(k)) * (sorted[k + 1] - sorted[k]) : sorted[k]
-        }
-        robustSigma = (quantile(0.75) - quantile(0.25)) / 1.349
-        let median = quantile(0.5), reach = 5 * robustSigma
+        robustSigma = (sorted.sortedQuantile(0.75) - sorted.sortedQuantile(0.25)) / 1.349
+        let median = sorted.sortedQuantile(0.5), reach = 5 * robustSigma
         outliers = values.filter { abs($0 - median) > reach }.count
     }
 }
