@@ -163,6 +163,7 @@ public struct NgspiceRunner: Sendable {
         nonConvergenceMarks.contains(where: lower.contains)
             || lower.split(whereSeparator: \.isNewline).contains { $0.contains("singular matrix") && !$0.hasPrefix("warning") }
     }
+
     /// Log phrases with which ngspice reports a netlist it could not run.
     static let errorMarks = ["error on line", "error: ", "unknown subckt", "could not find a valid modelname",
                              "fatal error"]
