@@ -32,12 +32,13 @@ public struct MappedCellProvider: EdgeCellProvider {
 
     /// Measures the sensitivities of the picked cells (every cell: `FidelityRunner.sample(circuit, count: .max)`) in
     /// `processes` concurrent ngspice processes. With a `journal`, each cell is stored there the moment it is
-    /// measured and a cell it already holds is not measured again, so a stopped measurement resumes.
+    /// measured and a cell it already holds is not measured again, so a stopped measurement resumes; a cell whose
+    /// part is of another run (another circuit file, say) or unreadable is measured again and its part replaced.
     public static func measure<Run>(_ circuit: MappedCircuit, network: Network, operating: OperatingSamples, bench: CellBench,
                                     picks: [FidelityRunner.Pick], journal: RunJournal<Run, CellSensitivities>? = nil,
                                     processes: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [CellSensitivities] {
         @Sendable func name(_ pick: FidelityRunner.Pick) -> String { "\(pick.layer)-\(pick.row)" }
-        return try FidelityRunner.resuming(picks, processes: processes, finished: { try journal?.finished(name($0)) }) { pick in
+        return try FidelityRunner.resuming(picks, processes: processes, finished: { try? journal?.finished(name($0)) }) { pick in
             let measured = try bench.sensitivities(circuit, network: network, samples: operating, pick: pick)
             try journal?.store(measured, as: name(pick))
             return measured

@@ -84,7 +84,10 @@ extension MappedFolder {
         let picks = FidelityRunner.sample(circuit, count: .max)
         // Each cell is kept in DIR/sensitivities.parts/ as it is measured, so a stopped measurement resumes; a part of
         // another circuit file or device-sample count is measured again.
-        let parts = try sensitivityParts(run: SensitivityRun(circuitDigest: digest, deviceSamples: deviceSamples))
+        let parts = try RunJournal<SensitivityRun, CellSensitivities>(
+            folder: sensitivityCache.deletingPathExtension().appendingPathExtension("parts"),
+            run: SensitivityRun(circuitDigest: digest, deviceSamples: deviceSamples), prefix: "cell-",
+            what: "a measured cell's sensitivities", settings: "circuit file or device samples", resume: true)
         let sensitivities = try MappedCellProvider.measure(circuit, network: network, operating: operating, bench: bench,
                                                            picks: picks, journal: parts, processes: processes)
         FileHandle.standardError.write(Data(String(format: "measured the sensitivities of %d cell%@ in %.1f s\n",
@@ -95,19 +98,6 @@ extension MappedFolder {
         return MappedCellProvider(sensitivities, source: circuitURL.path)
     }
 
-    /// The journal of cells measured so far, in DIR/sensitivities.parts/; parts of another run are removed first.
-    private func sensitivityParts(run: SensitivityRun) throws -> RunJournal<SensitivityRun, CellSensitivities> {
-        let folder = sensitivityCache.deletingPathExtension().appendingPathExtension("parts")
-        func open(resume: Bool) throws -> RunJournal<SensitivityRun, CellSensitivities> {
-            try RunJournal(folder: folder, run: run, prefix: "cell-", what: "a measured cell's sensitivities",
-                           settings: "circuit file or device samples", resume: resume)
-        }
-        let journal = try open(resume: true)
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        guard let first = files.first(where: { $0.hasPrefix("cell-") && $0.hasSuffix(".json") }) else { return journal }
-        let name = String(first.dropFirst("cell-".count).dropLast(".json".count))
-        return (try? journal.finished(name)) != nil ? journal : try open(resume: false)
-    }
 }
 
 /// The settings that make two measurements' cells interchangeable.
