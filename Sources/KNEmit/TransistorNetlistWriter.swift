@@ -199,7 +199,7 @@ public enum TransistorNetlistWriter {
                         stats.transmissionGates += 2
                         stats.mosfets += 4
                     }
-                    stats.mosfets += kind.slots.indices.reduce(0) { $0 + (cell.fingers[$1] > 0 ? max(1, kind.slots[$1].role == .resistor ? cell.series[$1] : 1) : 0) }
+                    stats.mosfets += kind.slots.indices.reduce(0) { $0 + (cell.fingers[$1] > 0 ? kind.units($1, series: cell.series[$1]) : 0) }
                     stats.cells += 1
                 }
                 try out.line("")

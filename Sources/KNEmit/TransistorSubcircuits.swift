@@ -44,7 +44,7 @@ struct TransistorSubcircuits {
 
     private static func key(_ cell: Cell, kind: CellKind) -> Key {
         // Series units matter only where fingers are present and the slot is a resistor stack.
-        let series = kind.slots.indices.map { cell.fingers[$0] > 0 && kind.slots[$0].role == .resistor ? max(1, cell.series[$0]) : 1 }
+        let series = kind.slots.indices.map { cell.fingers[$0] > 0 ? kind.units($0, series: cell.series[$0]) : 1 }
         return Key(kind: kind.name, fingers: cell.fingers, series: series, biases: cell.bias.map { $0 > 0 })
     }
 }

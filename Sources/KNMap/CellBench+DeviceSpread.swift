@@ -20,7 +20,7 @@ extension CellBench {
     static func instances(_ kind: CellKind, _ cell: Cell) -> [Instance] {
         var out: [Instance] = []
         for (i, slot) in kind.slots.enumerated() where cell.fingers[i] > 0 {
-            let units = slot.role == .resistor ? max(1, cell.series[i]) : 1
+            let units = kind.units(i, series: cell.series[i])
             for unit in 0..<units {
                 let drain = unit == 0 ? slot.drain : "\(slot.name.lowercased())_\(unit)"
                 let source = unit == units - 1 ? slot.source : "\(slot.name.lowercased())_\(unit + 1)"
@@ -54,16 +54,16 @@ extension CellBench {
     }
 
     /// The gate-referred σ (volts) of every instance of `cell` (slot order, stack units in order) at the terminal
-    /// voltages `voltages` (by probe vector), from ``deviceSamples`` mismatch copies each (a resistor stack's middle
+    /// voltages `voltages` (by probe vector), from ``deviceSamples`` mismatch copies each (a stack's middle
     /// unit for every unit of the stack).
     func deviceSigmas(_ circuit: MappedCircuit, cell: Cell, voltages: [String: Double], seed: Int) throws -> [Double] {
         let kind = circuit.cellKinds[0]
         let process = runner.mapper.catalog.process
         let all = Self.instances(kind, cell)
-        // A resistor stack's units share a geometry and sit in deep triode at similar biases: its middle unit stands
-        // for all of them (a twomoon cell has up to a hundred such units and a few dozen other devices).
+        // A stack's units share a geometry and (all but the top unit of a copy) sit in triode at similar biases:
+        // its middle unit stands for all of them (a twomoon cell has up to a hundred such units and a few dozen other devices).
         func middle(_ i: Instance) -> Int { max(1, cell.series[i.slot]) / 2 }
-        let list = all.filter { kind.slots[$0.slot].role != .resistor || $0.unit == middle($0) }
+        let list = all.filter { !kind.slots[$0.slot].stacks || $0.unit == middle($0) }
         // One small circuit per device (its own seed), sourced in turn: ngspice looks vectors up one by one, so a
         // single circuit of every copy of every device spends its time in `wrdata`.
         let preamble = try preamble(circuit, mismatch: true)
@@ -119,6 +119,6 @@ extension CellBench {
             let gmOverI = samples.reduce(0) { $0 + ($1.1 - $1.0) / max($1.0, 1e-300) } / n / step
             return gmOverI > 0 && mean > 0 ? sd / mean / gmOverI : 0
         }
-        return all.map { i in measured[list.firstIndex { $0.slot == i.slot && ($0.unit == i.unit || kind.slots[i.slot].role == .resistor) }!] }
+        return all.map { i in measured[list.firstIndex { $0.slot == i.slot && ($0.unit == i.unit || kind.slots[i.slot].stacks) }!] }
     }
 }

@@ -54,6 +54,12 @@ public struct CellKind: Codable, Sendable, Hashable {
         }
     }
 
+    /// The PDK instances slot `slot` is built from in a cell with `series` units there: the units of a stack
+    /// (``DeviceSlot/stacks``), else one.
+    public func units(_ slot: Int, series: Int) -> Int {
+        slots[slot].stacks ? max(1, series) : 1
+    }
+
     public func biasIndex(_ name: String) -> Int {
         guard let index = biases.firstIndex(where: { $0.name == name }) else { preconditionFailure("no bias \(name) in \(self.name)") }
         return index
@@ -94,6 +100,40 @@ public struct DeviceSlot: Codable, Sendable, Hashable {
     public var fingerWidthUm: Double
     /// What the slot does.
     public var purpose: String
+    /// Whether the slot may be a series stack of units (``Cell/series``): the triode resistors, and the copies
+    /// of a two-level diode, which divide by stacking (a copy s units long carries 1/s of the diode's current
+    /// at one finger each, so the diode stays narrow and its node high at small currents).
+    public var stacks: Bool
+
+    public init(name: String, polarity: Polarity, drain: String, gate: String, source: String, bulk: String, role: Role,
+                lengthUm: Double, fingerWidthUm: Double, purpose: String, stacks: Bool? = nil) {
+        self.name = name
+        self.polarity = polarity
+        self.drain = drain
+        self.gate = gate
+        self.source = source
+        self.bulk = bulk
+        self.role = role
+        self.lengthUm = lengthUm
+        self.fingerWidthUm = fingerWidthUm
+        self.purpose = purpose
+        self.stacks = stacks ?? (role == .resistor)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, polarity, drain, gate, source, bulk, role, lengthUm, fingerWidthUm, purpose, stacks
+    }
+
+    /// Decodes a slot; one written before copies could stack stacks only when it is a resistor.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(name: c.decode(String.self, forKey: .name), polarity: c.decode(Polarity.self, forKey: .polarity),
+                      drain: c.decode(String.self, forKey: .drain), gate: c.decode(String.self, forKey: .gate),
+                      source: c.decode(String.self, forKey: .source), bulk: c.decode(String.self, forKey: .bulk),
+                      role: c.decode(Role.self, forKey: .role), lengthUm: c.decode(Double.self, forKey: .lengthUm),
+                      fingerWidthUm: c.decode(Double.self, forKey: .fingerWidthUm), purpose: c.decode(String.self, forKey: .purpose),
+                      stacks: c.decodeIfPresent(Bool.self, forKey: .stacks))
+    }
 }
 
 /// An ideal bias current reference of a cell: it feeds the diode-connected device on `net`.

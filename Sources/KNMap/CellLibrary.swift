@@ -95,7 +95,7 @@ public enum CellLibrary {
         // The rectifier is a two-level diode, so x sits two gate-source drops above vss even at picoamperes:
         // the cascoded sinks at x (X2, OFN) stay saturated, and their currents do not follow x across the knee.
         b.nStackDiode("DX", input: "x", "rectifier: takes relu(I(a1) − I(a2) + β_c·b)")
-        b.nStackCopy("NS", of: "DX", top: "x", out: "osnk", "sinks r times the rectified current from osnk (r = NS:DX fingers)")
+        b.nStackCopy("NS", of: "DX", top: "x", out: "osnk", "sinks r times the rectified current from osnk (r = NS:DX: fingers, divided by series units)")
         b.nStackCopy("NP", of: "DX", top: "x", out: "bp", "r times the rectified current into the pfet diode bp")
         b.pDiode("PB", input: "bp", "edge current as a pfet mirror input")
         b.pCopy("PS", gate: "bp", out: "osrc", "sources the edge current into osrc")
@@ -122,7 +122,7 @@ public enum CellLibrary {
             Two degenerated nfet front ends, one per input (gates at the node and at vcm, swapped for a negative \
             weight), sum their differential currents into the cascoded pfet diode loads a1 and a2; node x \
             receives I(a1), sinks I(a2) and the offset current β_c·b, and a two-level nfet diode at x passes only \
-            the positive part (the relu) while holding x high enough for the cascoded sinks there. Copies ratioed r = NS:DX fingers sink the edge current from osnk and \
+            the positive part (the relu) while holding x high enough for the cascoded sinks there. Copies ratioed r = NS:DX (wider copies multiply, longer stacks of one-finger units divide) sink the edge current from osnk and \
             source it into osrc: osnk = src and osrc = des for a positive output sign, swapped for a negative one. \
             The internal scale β_c = β·A/r keeps each front end's transconductance inside the resistor range. \
             For a leaky relu (λ = 0.01) or a conductance (λ = 1) a second rectifier node y takes the opposite \
@@ -142,10 +142,11 @@ public enum CellLibrary {
 
         init(_ catalog: DeviceCatalog) { self.catalog = catalog }
 
-        mutating func n(_ name: String, d: String, g: String, s: String, _ role: DeviceSlot.Role, _ purpose: String) {
+        mutating func n(_ name: String, d: String, g: String, s: String, _ role: DeviceSlot.Role, _ purpose: String,
+                        stacks: Bool = false) {
             let c = catalog.geometry(.n, role)
             slots.append(DeviceSlot(name: name, polarity: .n, drain: d, gate: g, source: s, bulk: "vss", role: role,
-                                    lengthUm: c.lengthUm, fingerWidthUm: c.fingerWidthUm, purpose: purpose))
+                                    lengthUm: c.lengthUm, fingerWidthUm: c.fingerWidthUm, purpose: purpose, stacks: stacks))
         }
 
         mutating func p(_ name: String, d: String, g: String, s: String, _ role: DeviceSlot.Role, _ purpose: String) {
@@ -201,9 +202,11 @@ public enum CellLibrary {
         }
 
         /// A copy of a two-level diode: the bottom device's gate at the diode's mid node, the top one's at `top`.
+        /// The bottom device may be a series stack, so that a dividing copy is made longer instead of the diode
+        /// wider; the cascode stays one device (it sets no current, and sits a little higher for it).
         mutating func nStackCopy(_ name: String, of diode: String, top: String, out: String, _ purpose: String) {
             let mid = "\(name.lowercased())m"
-            n(name, d: mid, g: "\(diode.lowercased())m", s: "vss", .mirror, purpose)
+            n(name, d: mid, g: "\(diode.lowercased())m", s: "vss", .mirror, purpose, stacks: true)
             n(name + "C", d: out, g: top, s: mid, .cascode, purpose + " (cascode)")
         }
 

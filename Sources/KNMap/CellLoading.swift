@@ -9,7 +9,8 @@ import Foundation
 ///   node capacitor is the MIM part of the node capacitance; the cells' part is this load.
 /// - **Settling.** A cell follows its inputs through its current mirrors and its triode resistors. Each
 ///   signal mirror node (a diode-connected device that no bias reference feeds) settles with `C/gm`, where C is
-///   every gate on that net and gm the diode's. A triode stack of `s` units in series is a distributed RC line:
+///   every gate on that net (every unit of a stacked copy) and gm the diode's. A triode stack of `s` units in
+///   series is a distributed RC line:
 ///   each unit's gate capacitance hangs on the channel, so its Elmore delay is `s²·R_u·C_u/2` (R_u, C_u of one
 ///   unit; parallel fingers cancel), which grows with the square of the stack. A cell's estimate is the sum over
 ///   its signal mirror nodes and stacks (parallel paths counted once each, so it errs long); a layer's is its
@@ -55,7 +56,12 @@ public struct CellLoading: Sendable, Hashable {
                     cell += s * s * stack.unitRC / (Double.pi * Double.pi)
                 }
                 for mirror in model.mirrors where fingers[base + mirror.diode] > 0 {
-                    let gates = mirror.gates.reduce(0) { $0 + Double(fingers[base + $1.slot]) * $1.farads }
+                    // A stacked copy hangs the gates of all its units on the net.
+                    var gates = 0.0
+                    for gate in mirror.gates {
+                        let units = kind.units(gate.slot, series: Int(series[base + gate.slot]))
+                        gates += Double(fingers[base + gate.slot]) * Double(units) * gate.farads
+                    }
                     cell += gates / (Double(fingers[base + mirror.diode]) * mirror.gmPerFinger)
                 }
                 slowest = max(slowest, cell)

@@ -74,7 +74,7 @@ extension CellBench {
         }
         let slots = present.enumerated().map { j, s in
             SlotSensitivity(slot: kind.slots[s].name, polarity: kind.slots[s].polarity, fingers: cell.fingers[s],
-                            series: kind.slots[s].role == .resistor ? max(1, cell.series[s]) : 1,
+                            series: kind.units(s, series: cell.series[s]),
                             fingerWidthUm: kind.slots[s].fingerWidthUm, lengthUm: kind.slots[s].lengthUm,
                             perVolt: scaled(deviation(1 + 2 * j), Self.thresholdStep),
                             perRelativeBeta: scaled(deviation(2 + 2 * j), Self.currentFactorStep),

@@ -5,7 +5,7 @@ import KNProcess
 ///
 /// The template is the kind's topology in SPICE form with named placeholders for everything the mapper
 /// chooses per cell: `{{NAME.w}}`, `{{NAME.l}}`, `{{NAME.nf}}` per device slot (`{{NAME.series}}` for
-/// resistor stacks, whose units the writer chains), `{{bias.NAME}}` per bias reference, and `{{nfet}}` /
+/// stacks: resistors and dividing copies, whose units the writer chains), `{{bias.NAME}}` per bias reference, and `{{nfet}}` /
 /// `{{pfet}}` for the process's device names. ``render(_:)`` produces it from the ``CellKind``, and
 /// `CellTemplateTests` checks that the files in the repository are exactly that rendering, so the
 /// documented template and the cells the mapper builds cannot drift apart.
@@ -19,7 +19,7 @@ public enum CellTemplate {
         lines.append("* Ports: \(kind.cellPorts.joined(separator: " ")) (bound per cell to src, des or vcm), "
                      + "\(kind.globalPorts.joined(separator: " ")) (global).")
         lines.append("* Placeholders: {{NAME.w}} {{NAME.l}} {{NAME.nf}} per device (w = nf x finger width, nf parallel")
-        lines.append("* fingers; the PDK multiplier is never used), {{NAME.series}} units for resistor stacks, {{bias.NAME}}")
+        lines.append("* fingers; the PDK multiplier is never used), {{NAME.series}} units for stacks, {{bias.NAME}}")
         lines.append("* amperes per bias reference, {{nfet}}/{{pfet}} the process's device names. A device with nf = 0 is")
         lines.append("* absent in that cell. Design values per cell: \(kind.designValues.joined(separator: ", ")).")
         lines.append("*")
@@ -36,7 +36,7 @@ public enum CellTemplate {
         for slot in kind.slots {
             let model = slot.polarity == .n ? "{{nfet}}" : "{{pfet}}"
             let name = slot.name
-            let extra = slot.role == .resistor ? " series={{\(name).series}}" : ""
+            let extra = slot.stacks ? " series={{\(name).series}}" : ""
             lines.append("X\(name) \(slot.drain) \(slot.gate) \(slot.source) \(slot.bulk) \(model) "
                          + "w={{\(name).w}} l={{\(name).l}} nf={{\(name).nf}}\(extra)")
         }

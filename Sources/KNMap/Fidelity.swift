@@ -148,7 +148,8 @@ public struct FidelityRunner: Sendable {
         func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
         let law = try Mapper.cellFamily(network.family).law(old.p0, old.p1, old.p2)
         let place = EdgePlace(layer: pick.layer, edge: old.edge, src: old.src, des: old.des, p0: old.p0, p1: old.p1, p2: old.p2,
-                              law: law, srcRange: range(old.src), desRange: range(old.des))
+                              law: law, srcRange: range(old.src), desRange: range(old.des),
+                              visited: samples.visitedArgument(layer: pick.layer, src: old.src, des: old.des, w0: law.w0, w1: law.w1))
         return mapper.size(place, kind: circuit.cellKinds[0], scaling: circuit.scaling, correction: correction, issues: &issues)
     }
 

@@ -80,8 +80,7 @@ public struct MapPipeline: Sendable {
             let result = try runner.calibrateInParallel(circuit, network: network, samples: samples, picks: picks,
                                                         processes: processes)
             circuit = result.circuit
-            fidelity = MapReport.FidelityReport(before: FidelitySummary(result.before), after: FidelitySummary(result.after),
-                                                edges: result.after)
+            fidelity = MapReport.FidelityReport(before: result.before, after: result.after, circuit: circuit)
             timings["fidelity"] = Date().timeIntervalSince(start)
         }
         var characterized: CharacterizedEdges? = nil

@@ -59,7 +59,24 @@ public struct MapReport: Codable, Sendable {
         /// Before and after the calibration pass.
         public var before: FidelitySummary
         public var after: FidelitySummary
+        /// After the calibration, over the sampled edges that no ``MappingIssue`` names: what the cells the mapper
+        /// calls realizable do. The edges it lists are in ``after``, with the limit each breaks in the issues.
+        public var realizable: FidelitySummary?
         public var edges: [EdgeFidelity]
+
+        public init(before: FidelitySummary, after: FidelitySummary, realizable: FidelitySummary? = nil, edges: [EdgeFidelity]) {
+            self.before = before
+            self.after = after
+            self.realizable = realizable
+            self.edges = edges
+        }
+
+        /// The report of calibrated results in `circuit`: ``realizable`` leaves out the edges its issues name.
+        public init(before: [EdgeFidelity], after: [EdgeFidelity], circuit: MappedCircuit) {
+            let unrealizable = circuit.unrealizable
+            self.init(before: FidelitySummary(before), after: FidelitySummary(after),
+                      realizable: FidelitySummary(after.filter { !unrealizable.contains("\($0.layer):\($0.edge)") }), edges: after)
+        }
     }
 
     public init(circuit: MappedCircuit, network: Network, samples: OperatingSamples, clipping: ClippingCheck?,
@@ -153,6 +170,10 @@ public struct MapReport: Codable, Sendable {
             lines.append("  fidelity (ngspice DC on the \(process) models, \(f.after.edges) sampled edges, \(f.after.inactive) inactive):")
             lines.append("    NRMSE before calibration: median \(pct(f.before.median)), p95 \(pct(f.before.p95)), worst \(pct(f.before.worst))")
             lines.append("    NRMSE after calibration:  median \(pct(f.after.median)), p95 \(pct(f.after.p95)), worst \(pct(f.after.worst)) (\(f.after.worstEdge))")
+            if let r = f.realizable, r.edges < f.after.edges {
+                lines.append("    the \(r.edges - r.inactive) active realizable edges alone: median \(pct(r.median)), p95 \(pct(r.p95)), "
+                             + "worst \(pct(r.worst)) (\(r.worstEdge)); the other \(f.after.edges - r.edges) are listed as unrealisable")
+            }
         }
         if let c = characterization { lines += c.summaryLines }
         lines.append("  timings: " + timings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", "))

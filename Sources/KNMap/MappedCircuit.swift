@@ -65,8 +65,12 @@ public struct MappedCircuit: Codable, Sendable {
 
     /// Edges whose cell needs nothing outside the process limits (no ``MappingIssue`` names them).
     public var realizableEdges: Int {
-        let flagged = Set(issues.filter { $0.edge >= 0 }.map { "\($0.layer):\($0.edge)" })
-        return layers.reduce(0) { $0 + $1.cells.count } - flagged.count
+        layers.reduce(0) { $0 + $1.cells.count } - unrealizable.count
+    }
+
+    /// The edges some ``MappingIssue`` names, as `layer:edge`.
+    public var unrealizable: Set<String> {
+        Set(issues.filter { $0.edge >= 0 }.map { "\($0.layer):\($0.edge)" })
     }
 
     /// Gate area of every transistor finger (W·L, series units counted), µm²: the active area before layout.

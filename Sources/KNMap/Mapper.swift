@@ -194,8 +194,10 @@ public struct Mapper: Sendable {
                 if network.family.carriesNoCurrent(p0: raw.p0, p1: raw.p1, p2: raw.p2) { continue }
                 let src = Int(edges.src[e]), des = Int(edges.des[e])
                 func range(_ node: Int) -> (Double, Double) { node == 0 ? (0, 0) : (ranges.min[node - 1], ranges.max[node - 1]) }
+                let cellLaw = law(raw.p0, raw.p1, raw.p2)
                 let place = EdgePlace(layer: l, edge: e, src: src, des: des, p0: raw.p0, p1: raw.p1, p2: raw.p2,
-                                      law: law(raw.p0, raw.p1, raw.p2), srcRange: range(src), desRange: range(des))
+                                      law: cellLaw, srcRange: range(src), desRange: range(des),
+                                      visited: samples.visitedArgument(layer: l, src: src, des: des, w0: cellLaw.w0, w1: cellLaw.w1))
                 table.append(size(place, kind: kind, scaling: scaling, correction: .identity, mirrors: mirrors, issues: &issues))
             }
             return (MappedLayer(index: l, startSeconds: 0, endSeconds: 0, nodeCount: layer.nodeCount, cells: table), issues)
@@ -442,10 +444,15 @@ public struct EdgePlace: Sendable, Hashable {
     /// Min and max of v_src and v_des over the samples (model units).
     public var srcRange: (Double, Double)
     public var desRange: (Double, Double)
+    /// Min and max of the argument's input part `w0·v_src + w1·v_des` over the samples, jointly
+    /// (``OperatingSamples/visitedArgument(layer:src:des:w0:w1:)``); nil when not known. The ranges above
+    /// bound it, but both nodes seldom sit at their extremes at once.
+    public var visited: (low: Double, high: Double)? = nil
 
     public static func == (a: EdgePlace, b: EdgePlace) -> Bool {
         a.layer == b.layer && a.edge == b.edge && a.p0 == b.p0 && a.p1 == b.p1 && a.p2 == b.p2
             && a.srcRange == b.srcRange && a.desRange == b.desRange
+            && a.visited?.low == b.visited?.low && a.visited?.high == b.visited?.high
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(layer); hasher.combine(edge) }

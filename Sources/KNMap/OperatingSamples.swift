@@ -68,6 +68,17 @@ public struct OperatingSamples: Sendable {
         states[layer].map { (Self.value($0, src), Self.value($0, des)) }
     }
 
+    /// The smallest and largest `w0·v_src + w1·v_des` that edge (src, des) sees in a layer: the input part of its
+    /// argument at the same visited points (jointly, not each node at its own extreme).
+    public func visitedArgument(layer: Int, src: Int, des: Int, w0: Double, w1: Double) -> (low: Double, high: Double) {
+        var low = Double.infinity, high = -Double.infinity
+        for state in states[layer] {
+            let x = w0 * Self.value(state, src) + w1 * Self.value(state, des)
+            low = Swift.min(low, x); high = Swift.max(high, x)
+        }
+        return low <= high ? (low, high) : (0, 0)
+    }
+
     /// The largest |v| over all layers and nodes.
     public var maximumMagnitude: Double {
         states.joined().reduce(0) { m, s in Swift.max(m, s.reduce(0) { Swift.max($0, abs($1)) }) }

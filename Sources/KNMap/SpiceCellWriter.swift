@@ -6,7 +6,7 @@ import KNProcess
 ///
 /// A slot of `f` fingers is one instance with `w = f × finger width` and `nf = f` (the models bin on the
 /// finger width, so `f` fingers carry exactly `f` times the current of one; the PDK multiplier is never
-/// used). A resistor slot of `s` series units is `s` such instances in a chain.
+/// used). A slot of `s` series units (a resistor, or a dividing copy) is `s` such instances in a chain.
 public struct SpiceCellWriter: Sendable {
     public var process: ProcessDescription
     public var kind: CellKind
@@ -42,7 +42,7 @@ public struct SpiceCellWriter: Sendable {
         for (i, slot) in kind.slots.enumerated() where cell.fingers[i] > 0 {
             let device = try process.device(polarity: slot.polarity)
             let f = cell.fingers[i]
-            let units = slot.role == .resistor ? max(1, cell.series[i]) : 1
+            let units = kind.units(i, series: cell.series[i])
             for unit in 0..<units {
                 let drain = unit == 0 ? slot.drain : "\(slot.name.lowercased())_\(unit)"
                 let source = unit == units - 1 ? slot.source : "\(slot.name.lowercased())_\(unit + 1)"

@@ -165,7 +165,43 @@ struct MapperTests {
         let cell = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
         #expect(issues.isEmpty, "\(issues)")
         #expect(cell.design[3] < 1)
-        #expect(cell.fingers[kind.slotIndex("DX")] > cell.fingers[kind.slotIndex("NS")])
+        // The copies divide as stacks of one-finger units; the diode stays as narrow as its own current allows.
+        let dx = kind.slotIndex("DX"), diode = cell.fingers[dx]
+        for name in ["NS", "NP"] {
+            let slot = kind.slotIndex(name), cascode = kind.slotIndex(name + "C")
+            #expect(cell.fingers[slot] == 1 && cell.series[slot] > 1, "\(name)")
+            #expect(abs(Double(cell.fingers[slot]) / Double(diode * cell.series[slot]) - cell.design[3]) < 1e-12, "\(name)")
+            #expect(cell.fingers[cascode] == 1 && kind.units(cascode, series: cell.series[cascode]) == 1, "\(name)C is one device")
+        }
+        #expect(cell.fingers[kind.slotIndex("DXC")] == diode)
+        #expect(cell.series[dx] == 1, "the diode is not a stack")
+        #expect(Double(diode) < 1 / cell.design[3], "a finger ratio would have made the diode 1/r fingers wide")
+    }
+
+    /// An edge that passes its knee by a tenth of a unit on the samples, at tens of µV per unit, needs front ends
+    /// thousands of times its rectifier's current: it is listed, with the window it uses; one that reaches well
+    /// past its knee is not.
+    @Test func reluEdgesBarelyPastTheirKneeAreListed() throws {
+        let (catalog, _) = try catalog("sky130")
+        let mapper = Mapper(catalog: catalog)
+        let kind = mapper.kind(named: "relu2")
+        let scaling = Scaling(alpha: 42e-6, beta: 1e-9, capacitance: 1e-12, vcm: 1, vdd: 1.8, swing: 0.2)
+        let law = try Mapper.cellFamily(.shiftRelu1).law(0.0, 0.01, 0)
+        func issues(reaching high: Double?) -> [MappingIssue] {
+            var place = EdgePlace(layer: 0, edge: 0, src: 1, des: 0, p0: 0, p1: 0.01, p2: 0, law: law,
+                                  srcRange: (-3000, 60), desRange: (0, 0))
+            place.visited = high.map { (-3000, $0) }
+            var issues: [MappingIssue] = []
+            _ = mapper.sizeRelu(place, scaling: scaling, kind: kind, correction: .identity, issues: &issues)
+            return issues.filter { $0.quantity.hasPrefix("front-end current") }
+        }
+        let barely = issues(reaching: 0.01)
+        #expect(barely.count == 1)
+        #expect((barely.first?.value ?? 0) > mapper.maximumTailRatio)
+        #expect(barely.first?.fix.contains("0.01 units") == true, "\(barely)")
+        #expect(issues(reaching: 50).isEmpty)
+        #expect(issues(reaching: nil).isEmpty, "without visited points the cell is sized from its ranges alone")
+        #expect(issues(reaching: -1).isEmpty, "an edge that never conducts on the samples is off, not imprecise")
     }
 
     /// A relu front end whose input spans thousands of units below a knee it passes by one unit is linear only

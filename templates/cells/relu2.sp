@@ -4,15 +4,16 @@
 * weight), sum their differential currents into the cascoded pfet diode loads a1 and a2; node x
 * receives I(a1), sinks I(a2) and the offset current β_c·b, and a two-level nfet diode at x passes
 * only the positive part (the relu) while holding x high enough for the cascoded sinks there. Copies
-* ratioed r = NS:DX fingers sink the edge current from osnk and source it into osrc: osnk = src and
-* osrc = des for a positive output sign, swapped for a negative one. The internal scale β_c = β·A/r
-* keeps each front end's transconductance inside the resistor range. For a leaky relu (λ = 0.01) or a
-* conductance (λ = 1) a second rectifier node y takes the opposite argument and drives λ times its
-* current the other way (sink from osrc, source into osnk).
+* ratioed r = NS:DX (wider copies multiply, longer stacks of one-finger units divide) sink the edge
+* current from osnk and source it into osrc: osnk = src and osrc = des for a positive output sign,
+* swapped for a negative one. The internal scale β_c = β·A/r keeps each front end's transconductance
+* inside the resistor range. For a leaky relu (λ = 0.01) or a conductance (λ = 1) a second rectifier
+* node y takes the opposite argument and drives λ times its current the other way (sink from osrc,
+* source into osnk).
 *
 * Ports: as1 as2 ad1 ad2 osnk osrc (bound per cell to src, des or vcm), vdd vss vbnc vbpc (global).
 * Placeholders: {{NAME.w}} {{NAME.l}} {{NAME.nf}} per device (w = nf x finger width, nf parallel
-* fingers; the PDK multiplier is never used), {{NAME.series}} units for resistor stacks, {{bias.NAME}}
+* fingers; the PDK multiplier is never used), {{NAME.series}} units for stacks, {{bias.NAME}}
 * amperes per bias reference, {{nfet}}/{{pfet}} the process's device names. A device with nf = 0 is
 * absent in that cell. Design values per cell: G_s (S), G_d (S), beta_c (A/unit), output ratio r, I_o (A), negative ratio λ·r, slope gain, knee shift.
 *
@@ -49,8 +50,8 @@
 *   BPO pfet diode: offset source bias diode
 *   DX nfet diode: rectifier: takes relu(I(a1) − I(a2) + β_c·b) (lower diode)
 *   DXC nfet cascode: rectifier: takes relu(I(a1) − I(a2) + β_c·b) (upper diode)
-*   NS nfet mirror: sinks r times the rectified current from osnk (r = NS:DX fingers)
-*   NSC nfet cascode: sinks r times the rectified current from osnk (r = NS:DX fingers) (cascode)
+*   NS nfet mirror: sinks r times the rectified current from osnk (r = NS:DX: fingers, divided by series units)
+*   NSC nfet cascode: sinks r times the rectified current from osnk (r = NS:DX: fingers, divided by series units) (cascode)
 *   NP nfet mirror: r times the rectified current into the pfet diode bp
 *   NPC nfet cascode: r times the rectified current into the pfet diode bp (cascode)
 *   PB pfet diode: edge current as a pfet mirror input
@@ -122,9 +123,9 @@ XOFPC x vbpc ofpm vdd {{pfet}} w={{OFPC.w}} l={{OFPC.l}} nf={{OFPC.nf}}
 XBPO bpo bpo vdd vdd {{pfet}} w={{BPO.w}} l={{BPO.l}} nf={{BPO.nf}}
 XDX dxm dxm vss vss {{nfet}} w={{DX.w}} l={{DX.l}} nf={{DX.nf}}
 XDXC x x dxm vss {{nfet}} w={{DXC.w}} l={{DXC.l}} nf={{DXC.nf}}
-XNS nsm dxm vss vss {{nfet}} w={{NS.w}} l={{NS.l}} nf={{NS.nf}}
+XNS nsm dxm vss vss {{nfet}} w={{NS.w}} l={{NS.l}} nf={{NS.nf}} series={{NS.series}}
 XNSC osnk x nsm vss {{nfet}} w={{NSC.w}} l={{NSC.l}} nf={{NSC.nf}}
-XNP npm dxm vss vss {{nfet}} w={{NP.w}} l={{NP.l}} nf={{NP.nf}}
+XNP npm dxm vss vss {{nfet}} w={{NP.w}} l={{NP.l}} nf={{NP.nf}} series={{NP.series}}
 XNPC bp x npm vss {{nfet}} w={{NPC.w}} l={{NPC.l}} nf={{NPC.nf}}
 XPB pbm bp vdd vdd {{pfet}} w={{PB.w}} l={{PB.l}} nf={{PB.nf}}
 XPBC bp vbpc pbm vdd {{pfet}} w={{PBC.w}} l={{PBC.l}} nf={{PBC.nf}}
@@ -146,9 +147,9 @@ XOFPYC y vbpc ofpym vdd {{pfet}} w={{OFPYC.w}} l={{OFPYC.l}} nf={{OFPYC.nf}}
 XBPOY bpoy bpoy vdd vdd {{pfet}} w={{BPOY.w}} l={{BPOY.l}} nf={{BPOY.nf}}
 XDY dym dym vss vss {{nfet}} w={{DY.w}} l={{DY.l}} nf={{DY.nf}}
 XDYC y y dym vss {{nfet}} w={{DYC.w}} l={{DYC.l}} nf={{DYC.nf}}
-XNSY nsym dym vss vss {{nfet}} w={{NSY.w}} l={{NSY.l}} nf={{NSY.nf}}
+XNSY nsym dym vss vss {{nfet}} w={{NSY.w}} l={{NSY.l}} nf={{NSY.nf}} series={{NSY.series}}
 XNSYC osrc y nsym vss {{nfet}} w={{NSYC.w}} l={{NSYC.l}} nf={{NSYC.nf}}
-XNPY npym dym vss vss {{nfet}} w={{NPY.w}} l={{NPY.l}} nf={{NPY.nf}}
+XNPY npym dym vss vss {{nfet}} w={{NPY.w}} l={{NPY.l}} nf={{NPY.nf}} series={{NPY.series}}
 XNPYC bpy y npym vss {{nfet}} w={{NPYC.w}} l={{NPYC.l}} nf={{NPYC.nf}}
 XPBY pbym bpy vdd vdd {{pfet}} w={{PBY.w}} l={{PBY.l}} nf={{PBY.nf}}
 XPBYC bpy vbpc pbym vdd {{pfet}} w={{PBYC.w}} l={{PBYC.l}} nf={{PBYC.nf}}

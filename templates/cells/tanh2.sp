@@ -7,7 +7,7 @@
 *
 * Ports: src des as1 as2 ad1 ad2 (bound per cell to src, des or vcm), vdd vss vbnc vbpc (global).
 * Placeholders: {{NAME.w}} {{NAME.l}} {{NAME.nf}} per device (w = nf x finger width, nf parallel
-* fingers; the PDK multiplier is never used), {{NAME.series}} units for resistor stacks, {{bias.NAME}}
+* fingers; the PDK multiplier is never used), {{NAME.series}} units for stacks, {{bias.NAME}}
 * amperes per bias reference, {{nfet}}/{{pfet}} the process's device names. A device with nf = 0 is
 * absent in that cell. Design values per cell: Reff_s (ohm), Reff_d (ohm), r_load (ohm), V_t (V), IT (A), amplitude correction, argument gain, argument offset.
 *
