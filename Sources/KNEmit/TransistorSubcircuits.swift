@@ -43,7 +43,7 @@ struct TransistorSubcircuits {
     }
 
     private static func key(_ cell: Cell, kind: CellKind) -> Key {
-        // Series units matter only where fingers are present and the slot is a resistor stack.
+        // Series units matter only where fingers are present and the slot is a stack (a resistor, a dividing copy).
         let series = kind.slots.indices.map { cell.fingers[$0] > 0 ? kind.units($0, series: cell.series[$0]) : 1 }
         return Key(kind: kind.name, fingers: cell.fingers, series: series, biases: cell.bias.map { $0 > 0 })
     }
