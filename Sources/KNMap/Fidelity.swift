@@ -216,9 +216,33 @@ public struct FidelityRunner: Sendable {
             if best(c).error < best(d).error { b = d } else { a = c }
         }
         shift = (a + b) / 2
-        let result = best(shift)
+        var result = best(shift)
+        // Points all on one side of the knee lie on a line, whose knee may sit far beyond the grid (an edge that
+        // only ever uses its leak, or never leaves its linear part): the least-squares line, read as either side.
+        if let line = lineFit(xs, ys), line.slope > 0 {
+            let knee = line.intercept / line.slope
+            var sides: [(slope: Double, shift: Double)] = []
+            if knee >= -low { sides.append((line.slope, knee)) }
+            if leak > 0, knee <= -high { sides.append((line.slope / leak, knee)) }
+            for side in sides {
+                let candidate = best(side.shift)
+                if candidate.error < result.error { result = candidate; shift = side.shift }
+            }
+        }
         guard result.on >= 2, result.slope > 0 else { return nil }
         return (result.slope, shift)
+    }
+
+    /// The least-squares line y = slope·x + intercept through the points; nil when the xs do not spread.
+    static func lineFit(_ xs: [Double], _ ys: [Double]) -> (slope: Double, intercept: Double)? {
+        let n = Double(xs.count)
+        guard n >= 2 else { return nil }
+        let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        guard sxx > 0 else { return nil }
+        let slope = sxy / sxx
+        return (slope, my - slope * mx)
     }
 
     /// Least-squares A·tanh(g·x + b) through the points; nil when the points do not pin g and b down

@@ -68,9 +68,9 @@ public struct MappedCircuit: Codable, Sendable {
         layers.reduce(0) { $0 + $1.cells.count } - unrealizable.count
     }
 
-    /// The edges some ``MappingIssue`` names, as `layer:edge`.
-    public var unrealizable: Set<String> {
-        Set(issues.filter { $0.edge >= 0 }.map { "\($0.layer):\($0.edge)" })
+    /// The edges some ``MappingIssue`` names.
+    public var unrealizable: Set<EdgeAddress> {
+        Set(issues.filter { $0.edge >= 0 }.map { EdgeAddress(layer: $0.layer, edge: $0.edge) })
     }
 
     /// Gate area of every transistor finger (W·L, series units counted), µm²: the active area before layout.
@@ -333,4 +333,17 @@ public struct MappingIssue: Codable, Sendable, Hashable, CustomStringConvertible
     public var description: String {
         "layer \(layer) edge \(edge): \(quantity) = \(String(format: "%.4g", value)) breaks \(limit); fix: \(fix)"
     }
+}
+
+/// An edge of a network named by its layer and its index in that layer, written `layer:edge`.
+public struct EdgeAddress: Hashable, Sendable, CustomStringConvertible {
+    public var layer: Int
+    public var edge: Int
+
+    public init(layer: Int, edge: Int) {
+        self.layer = layer
+        self.edge = edge
+    }
+
+    public var description: String { "\(layer):\(edge)" }
 }

@@ -175,7 +175,11 @@ extension Mapper {
         betaC = amplitude / ratio
         var negativeCopy = OutputCopy(diode: 0, copy: 0, series: 1), negativeRatio = 0.0
         if negative {
-            negativeCopy = law.leak == 1 ? positiveCopy : outputCopy(ratio * law.leak, peak: negativePeak)
+            // The leak's copies divide by widening their diode, not by stacks: where the argument is positive
+            // and the leak branch should be off, a wide diode still passes a part of the leak's current, but
+            // that is λ (1 %) of what the positive branch carries there. Stacks there would double a leaky
+            // cell's instances, and the time of its ngspice runs.
+            negativeCopy = law.leak == 1 ? positiveCopy : outputCopy(ratio * law.leak, peak: negativePeak, stacked: false)
             negativeRatio = negativeCopy.ratio
         }
         var tails = 0.0
@@ -296,17 +300,18 @@ extension Mapper {
     /// Sizes the output copies of a rectifier for the current ratio `ratio`, with `peak` the copies' largest
     /// current. The diode is sized for its own peak (`peak / ratio`); a multiplying copy gets ratio × its
     /// fingers. A dividing one is a stack of one-finger units, ``maximumCopySeries`` at most, with the
-    /// diode widened only beyond that.
+    /// diode widened only beyond that; or, not `stacked`, one finger against a diode widened to 1/ratio.
     ///
     /// Dividing by stacking keeps the diode narrow, so it needs its full two gate-source drops for its
     /// current. The rectifier node then holds the diode off when the argument goes negative and the node falls
     /// to where its sinks leave saturation. A diode 35 fingers wide, dividing by 35 at 2 nA, still passed 16 %
     /// of its peak there (sky130); one finger passes 4.5 %.
-    func outputCopy(_ ratio: Double, peak: Double) -> OutputCopy {
+    func outputCopy(_ ratio: Double, peak: Double, stacked: Bool = true) -> OutputCopy {
         var diode = max(1, catalog.fingers(.n, .diode, current: peak / ratio))
         let copy = Int((Double(diode) * ratio).rounded())
         if copy >= 1 { return OutputCopy(diode: diode, copy: copy, series: 1) }
         let units = 1 / ratio
+        if !stacked { return OutputCopy(diode: max(1, Int(units.rounded())), copy: 1, series: 1) }
         if units / Double(diode) > Double(maximumCopySeries) { diode = Int((units / Double(maximumCopySeries)).rounded(.up)) }
         return OutputCopy(diode: diode, copy: 1, series: max(1, Int((units / Double(diode)).rounded())))
     }

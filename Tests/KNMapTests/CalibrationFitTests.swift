@@ -27,4 +27,33 @@ struct CalibrationFitTests {
         #expect(fit.amplitude == 1)
         #expect(abs(fit.gain - 1.3) < 1e-6 && abs(fit.offset - 0.05) < 1e-6)
     }
+
+    /// A leaky relu cell whose points all lie on its leak, as layer 0 edge 12 of the ShiftLeakyRelu2 fixture:
+    /// 0.685 of the leak's slope, with the knee a whole unit beyond the points (x from −1.13 to −0.68). Fitted
+    /// only with knees near the points, the cell stayed uncalibrated at 16.6 % NRMSE.
+    @Test func reluFitFindsAKneeFarBeyondLeakOnlyPoints() throws {
+        let xs: [Double] = (0..<24).map { (k: Int) -> Double in -1.13 + 0.45 * Double(k) / 23 }
+        let ys: [Double] = xs.map { (x: Double) -> Double in 0.685 * 0.01 * (x - 0.334) }
+        let fit = try #require(FidelityRunner.reluFit(xs, ys, leak: 0.01))
+        #expect(abs(fit.slope - 0.685) < 1e-6)
+        #expect(abs(fit.shift + 0.334) < 1e-6)
+    }
+
+    /// A relu whose points all conduct fits as the line they lie on, its knee below them.
+    @Test func reluFitFindsAKneeFarBelowConductingPoints() throws {
+        let xs: [Double] = (0..<16).map { (k: Int) -> Double in 2 + Double(k) / 15 }
+        let ys: [Double] = xs.map { (x: Double) -> Double in 1.1 * (x + 5) }
+        let fit = try #require(FidelityRunner.reluFit(xs, ys))
+        #expect(abs(fit.slope - 1.1) < 1e-6)
+        #expect(abs(fit.shift - 5) < 1e-6)
+    }
+
+    /// Points that pass the knee keep the knee the grid finds.
+    @Test func reluFitKeepsAKneeInsideThePoints() throws {
+        let xs: [Double] = (0..<40).map { (k: Int) -> Double in -1 + 2 * Double(k) / 39 }
+        let ys: [Double] = xs.map { (x: Double) -> Double in 0.9 * max(x - 0.2, 0.01 * (x - 0.2)) }
+        let fit = try #require(FidelityRunner.reluFit(xs, ys, leak: 0.01))
+        #expect(abs(fit.slope - 0.9) < 1e-4)
+        #expect(abs(fit.shift + 0.2) < 1e-4)
+    }
 }
