@@ -30,6 +30,9 @@ public struct EdgeFidelity: Codable, Sendable {
     /// Extra points measured for the calibration fit only (not scored): evenly spaced along the line from the
     /// operating point with the smallest argument to the one with the largest.
     public var sweep: CalibrationSweep?
+
+    /// The measured edge's layer and index.
+    public var address: EdgeAddress { EdgeAddress(layer: layer, edge: edge) }
 }
 
 /// Points a cell is measured at for its calibration, between its extreme operating points.
@@ -218,15 +221,13 @@ public struct FidelityRunner: Sendable {
         shift = (a + b) / 2
         var result = best(shift)
         // Points all on one side of the knee lie on a line, whose knee may sit far beyond the grid (an edge that
-        // only ever uses its leak, or never leaves its linear part): the least-squares line, read as either side.
+        // only ever uses its leak, or never leaves its linear part): the least-squares line's shift, when every
+        // point conducts there or (with a leak) every point is on the leak.
         if let line = lineFit(xs, ys), line.slope > 0 {
-            let knee = line.intercept / line.slope
-            var sides: [(slope: Double, shift: Double)] = []
-            if knee >= -low { sides.append((line.slope, knee)) }
-            if leak > 0, knee <= -high { sides.append((line.slope / leak, knee)) }
-            for side in sides {
-                let candidate = best(side.shift)
-                if candidate.error < result.error { result = candidate; shift = side.shift }
+            let lineShift = line.intercept / line.slope
+            if lineShift >= -low || (leak > 0 && lineShift <= -high) {
+                let candidate = best(lineShift)
+                if candidate.error < result.error { result = candidate; shift = lineShift }
             }
         }
         guard result.on >= 2, result.slope > 0 else { return nil }

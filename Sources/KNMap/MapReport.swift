@@ -75,8 +75,7 @@ public struct MapReport: Codable, Sendable {
         public init(before: [EdgeFidelity], after: [EdgeFidelity], circuit: MappedCircuit) {
             let unrealizable = circuit.unrealizable
             self.init(before: FidelitySummary(before), after: FidelitySummary(after),
-                      realizable: FidelitySummary(after.filter { !unrealizable.contains(EdgeAddress(layer: $0.layer, edge: $0.edge)) }),
-                      edges: after)
+                      realizable: FidelitySummary(after.filter { !unrealizable.contains($0.address) }), edges: after)
         }
     }
 

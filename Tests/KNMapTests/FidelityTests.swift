@@ -58,7 +58,7 @@ struct FidelityTests {
         #expect(fidelity.after.p95 <= 0.05)
         // The realizable edges' statistics leave out exactly the sampled edges the issues name.
         let realizable = try #require(fidelity.realizable)
-        let listed = fidelity.edges.filter { circuit.unrealizable.contains(EdgeAddress(layer: $0.layer, edge: $0.edge)) }.count
+        let listed = fidelity.edges.filter { circuit.unrealizable.contains($0.address) }.count
         #expect(realizable.edges == fidelity.after.edges - listed)
     }
 }
