@@ -68,6 +68,15 @@ public struct CellBench: Sendable {
     public func sweep(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: FidelityRunner.Pick,
                       copies: [SlotPerturbation?], mismatchSeed: Int? = nil, probes: [String] = [],
                       condition: ProcessCondition? = nil) throws -> Sweep {
+        try runner.withSweeps {
+            try sweep(circuit, network: network, samples: samples, pick: pick, copies: copies, mismatchSeed: mismatchSeed,
+                      probes: probes, condition: condition, transient: $0)
+        }
+    }
+
+    func sweep(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, pick: FidelityRunner.Pick,
+               copies: [SlotPerturbation?], mismatchSeed: Int?, probes: [String], condition: ProcessCondition?,
+               transient: Bool) throws -> Sweep {
         let cell = circuit.layers[pick.layer].cells.cell(pick.row)
         let line = sweepLine(circuit, network: network, samples: samples, pick: pick)
         guard line.vs.count >= 2 else {
@@ -77,7 +86,9 @@ public struct CellBench: Sendable {
         let process = runner.mapper.catalog.process
         let writer = SpiceCellWriter(process: process, kind: circuit.cellKinds[0])
         let s = circuit.scaling
+        let indexSweep = runner.indexSweep(circuit, layer: pick.layer, transient: transient)
         let preamble = try preamble(circuit, mismatch: mismatchSeed != nil, condition: condition)
+            + indexSweep.sourceLines(count: line.vs.count)
         func pwl(_ values: [Double], node: Int) -> String {
             values.enumerated().map {
                 "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"
@@ -113,7 +124,7 @@ public struct CellBench: Sendable {
             lines.append(".end")
             try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("k\(j).cir"),
                                                              atomically: true, encoding: .utf8)
-            control += ["source k\(j).cir", "dc vsw 0 \(line.vs.count - 1) 1"]
+            control += ["source k\(j).cir", indexSweep.analysis(count: line.vs.count)]
             control += stride(from: chunk.lowerBound, to: chunk.upperBound, by: 100).map { start in
                 "wrdata w\(start).txt " + (start..<min(start + 100, chunk.upperBound)).map { "i(VIs\($0)) i(VId\($0))" }
                     .joined(separator: " ")
@@ -130,7 +141,7 @@ public struct CellBench: Sendable {
             for start in stride(from: chunk.lowerBound, to: chunk.upperBound, by: 100) {
                 let file = directory.appendingPathComponent("w\(start).txt")
                 let width = min(100, chunk.upperBound - start)
-                let rows = try Ngspice.readWrdata(file)
+                let rows = try indexSweep.points(Ngspice.readWrdata(file), count: line.vs.count, file: file)
                 guard rows.count == line.vs.count, rows.allSatisfy({ $0.count == 1 + 2 * width }) else {
                     throw ProcessError.unexpectedSimulatorOutput(file: file.path,
                         message: "expected \(line.vs.count) rows of \(1 + 2 * width) columns for layer \(pick.layer) edge \(cell.edge)")
@@ -143,7 +154,8 @@ public struct CellBench: Sendable {
         }
         var probed: [String: [Double]] = [:]
         if !probes.isEmpty {
-            let rows = try Ngspice.readWrdata(directory.appendingPathComponent("probe.txt"))
+            let file = directory.appendingPathComponent("probe.txt")
+            let rows = try indexSweep.points(Ngspice.readWrdata(file), count: line.vs.count, file: file)
             for (i, name) in probes.enumerated() { probed[name] = rows.map { $0[1 + i] } }
         }
         return Sweep(vs: line.vs, vd: line.vd, src: src, des: des, probes: probed)

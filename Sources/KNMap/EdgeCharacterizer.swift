@@ -33,7 +33,7 @@ public struct EdgeCharacterizer: Sendable {
         measuring.pointsPerEdge = pointsPerEdge
         let measured = try measuring.measureInParallel(circuit, network: network, samples: samples, picks: picks,
                                                        processes: processes)
-        let source = "ngspice DC sweeps of the mapped cells on the \(circuit.process) models (corner \(circuit.corner)), up to \(pointsPerEdge) operating points per edge from \(samples.inputCount) sample inputs"
+        let source = "ngspice steady-state sweeps of the mapped cells on the \(circuit.process) models (corner \(circuit.corner)), up to \(pointsPerEdge) operating points per edge from \(samples.inputCount) sample inputs"
         return fit(measured, network: network, scaling: circuit.scaling, source: source)
     }
 

@@ -21,6 +21,8 @@ public struct MapPipeline: Sendable {
     /// Concurrent ngspice processes for the fidelity and characterization runs (default: one per core).
     public var processes: Int = ProcessInfo.processInfo.activeProcessorCount
     public var root: PDKRoot = .resolve()
+    /// Measure the cells with transient staircases (``FidelityRunner/transientSweeps``); false: DC sweeps.
+    public var transientSweeps = true
 
     public init(catalog: DeviceCatalog, options: MapOptions = MapOptions()) {
         self.catalog = catalog
@@ -74,7 +76,8 @@ public struct MapPipeline: Sendable {
         var fidelity: MapReport.FidelityReport? = nil
         if fidelityEdges > 0 || fidelityPicks?.isEmpty == false {
             start = Date()
-            let runner = FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate())
+            var runner = FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate())
+            runner.transientSweeps = transientSweeps
             let picks = try fidelityPicks.map { try Self.validate($0, in: circuit) }
                 ?? FidelityRunner.sample(circuit, count: fidelityEdges, seed: seed)
             let result = try runner.calibrateInParallel(circuit, network: network, samples: samples, picks: picks,
@@ -87,6 +90,7 @@ public struct MapPipeline: Sendable {
         if characterizeEdges > 0 {
             start = Date()
             var characterizer = EdgeCharacterizer(runner: FidelityRunner(mapper: mapper, root: root, ngspice: try Ngspice.locate()))
+            characterizer.runner.transientSweeps = transientSweeps
             characterizer.pointsPerEdge = characterizationPoints
             let picks = FidelityRunner.sample(circuit, count: characterizeEdges, seed: seed)
             characterized = try characterizer.characterize(circuit, network: network, samples: samples, picks: picks,

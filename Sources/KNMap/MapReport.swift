@@ -167,7 +167,7 @@ public struct MapReport: Codable, Sendable {
         lines.append("  realizable edges: \(realizableEdges) of \(cells); gate area \(e(gateAreaUm2 * 1e-6)) mm², node capacitors \(e(capacitorAreaUm2 * 1e-6)) mm², static power \(e(staticPowerWatts)) W")
         lines.append("  unrealisable parameters: \(issueCount)" + (issues.first.map { " (first: \($0))" } ?? ""))
         if let f = fidelity {
-            lines.append("  fidelity (ngspice DC on the \(process) models, \(f.after.edges) sampled edges, \(f.after.inactive) inactive):")
+            lines.append("  fidelity (ngspice steady state on the \(process) models, \(f.after.edges) sampled edges, \(f.after.inactive) inactive):")
             lines.append("    NRMSE before calibration: median \(pct(f.before.median)), p95 \(pct(f.before.p95)), worst \(pct(f.before.worst))")
             lines.append("    NRMSE after calibration:  median \(pct(f.after.median)), p95 \(pct(f.after.p95)), worst \(pct(f.after.worst)) (\(f.after.worstEdge))")
             if let r = f.realizable, r.edges < f.after.edges {

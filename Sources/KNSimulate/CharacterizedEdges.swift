@@ -6,7 +6,7 @@ import KNModel
 /// `kn-map simulate --edges characterized` reads.
 ///
 /// For every characterized edge the file holds a ``CommonEdgeLaw`` fitted to the transistor cell's currents
-/// (ngspice DC sweeps on the foundry models at the edge's operating points), with the fit's quality. Edges
+/// (ngspice steady-state sweeps on the foundry models at the edge's operating points), with the fit's quality. Edges
 /// the file does not list, and listed edges whose ``CharacterizedEdge/status`` is `ideal`, follow the
 /// network's own law. ``networkDigest`` ties the file to the exact network it was measured for.
 ///

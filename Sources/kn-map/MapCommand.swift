@@ -9,7 +9,7 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Map a network onto sized transistor cells of a process and report how well they compute it.",
         discussion: """
-        Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise; --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and runs --fidelity-edges sampled cells through ngspice DC sweeps on the real models at their operating points; three calibration passes correct each cell's gain, offset and amplitude, then the NRMSE is reported.
+        Simulates sample inputs to find every node's voltage range, chooses the scaling (alpha from the largest node voltage and the swing around V_CM, beta from the edge currents, C from kT/C noise; --alpha/--beta/--cap/--vcm override), sizes one cell per edge from the process's gm/ID table (pdk/<process>.gmid.json) and a capacitor per node, lists every parameter it cannot realise, and runs --fidelity-edges sampled cells through ngspice on the real models at their operating points (the steady state at the end of each step of a transient staircase, which settles in a fraction of the time a DC sweep takes; --dc-sweeps for DC sweeps); three calibration passes correct each cell's gain, offset and amplitude, then the NRMSE is reported.
 
         OUT is a folder: circuit.json (the mapped circuit, format kn-mapped-circuit-2, documented in Sources/KNMap/KNMap.docc), report.json (kn-map-report-1), report.txt (the summary printed here) and, with fidelity edges, iv.svg (target against simulated I–V of the measured cells, worst first).
 
@@ -91,6 +91,9 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Operating points measured per characterized cell.")
     var characterizationPoints: Int = 40
 
+    @Flag(help: "Measure the cells with ngspice DC sweeps instead of transient staircases (slower; the same answer where the staircase settles).")
+    var dcSweeps = false
+
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String
 
@@ -134,6 +137,7 @@ struct MapCommand: ParsableCommand {
         pipeline.seed = seed
         pipeline.characterizeEdges = characterizeEdges?.value ?? 0
         pipeline.characterizationPoints = characterizationPoints
+        pipeline.transientSweeps = !dcSweeps
         let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
         let outcome = try pipeline.map(network: network, inputs: inputs)
         let (circuit, report) = (outcome.circuit, outcome.report)

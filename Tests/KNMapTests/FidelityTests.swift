@@ -7,7 +7,7 @@ import KNSimulate
 import KNTestSupport
 @testable import KNMap
 
-/// Sized cells against their edges: ngspice DC sweeps on the installed foundry models at each edge's own
+/// Sized cells against their edges: ngspice sweeps on the installed foundry models at each edge's own
 /// operating points (from simulating the reference inputs), after the calibration passes.
 @Suite("Cell fidelity on the foundry models", .serialized)
 struct FidelityTests {
@@ -94,5 +94,38 @@ struct ReluFamilyFidelityTests {
             let built = (0..<table.count).filter { table.cell($0).fingers[kind.slotIndex("DY")] > 0 }.count
             #expect(built > 0)
         }
+    }
+}
+
+@Suite("Transient staircases against DC sweeps on the foundry models", .serialized)
+struct StaircaseSweepTests {
+    /// The staircase is only a faster way to reach the DC answer: on six cells of a relu2 fixture, the currents it
+    /// reads must be the DC sweep's to a ten-thousandth of each edge's range.
+    @Test func staircaseReadsTheDCSweepsCurrents() throws {
+        let folder = SharedData.repositoryRoot.appendingPathComponent("Tests/KNSimulateTests/Fixtures/torch-reference/ShiftRelu2-repeat")
+        let network = try CheckpointImporter.importNetwork(checkpoint: folder.appendingPathComponent("model.pth"),
+                                                           config: folder.appendingPathComponent("config.yaml"))
+        let (catalog, root) = try catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog)
+        pipeline.root = root
+        pipeline.fidelityEdges = 0
+        let inputs = MapPipeline.defaultInputs(for: network, count: 8, seed: 5)
+        let (circuit, _) = try pipeline.run(network: network, inputs: inputs)
+        let samples = try OperatingSamples.simulate(network: network, inputs: inputs)
+        let runner = FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate())
+        let picks = FidelityRunner.sample(circuit, count: 6, seed: 9)
+        // measureBatch with `transient` set does not fall back to the DC sweep: it throws when a point did not settle.
+        let staircase = try runner.measureBatch(circuit, network: network, samples: samples, picks: picks, transient: true)
+        let dc = try runner.measureBatch(circuit, network: network, samples: samples, picks: picks, transient: false)
+        var conducting = 0
+        for (a, b) in zip(staircase, dc) {
+            // The NRMSE's denominator; edges whose target is flat on their points are inactive.
+            let range = (b.target.max() ?? 0) - (b.target.min() ?? 0)
+            guard b.nrmse != nil else { continue }
+            conducting += 1
+            let worst = zip(a.simulated, b.simulated).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-4 * range, "layer \(a.layer) edge \(a.edge): \(worst) of a range of \(range)")
+        }
+        #expect(conducting >= 3)
     }
 }
