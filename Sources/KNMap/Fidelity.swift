@@ -328,7 +328,7 @@ public struct FidelityRunner: Sendable {
     }
 
     /// Runs `body` with transient sweeps when ``transientSweeps`` is on, and again with DC sweeps when a staircase
-    /// did not settle or did not reach its last point.
+    /// did not settle or did not reach its last point (for benches that stand or fall together: ``CellBench``).
     func withSweeps<T>(_ body: (_ transient: Bool) throws -> T) throws -> T {
         guard transientSweeps else { return try body(false) }
         do {
@@ -362,12 +362,22 @@ public struct FidelityRunner: Sendable {
         }
     }
 
+    /// Measures a batch with transient staircases when ``transientSweeps`` is on, and the cells whose staircase did
+    /// not settle or did not finish again with a DC sweep.
     func measureBatch(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick]) throws -> [EdgeFidelity] {
-        try withSweeps { try measureBatch(circuit, network: network, samples: samples, picks: picks, transient: $0) }
+        var results = try measureBatch(circuit, network: network, samples: samples, picks: picks, transient: transientSweeps)
+        let unsettled = results.indices.filter { if case .failure = results[$0] { return true } else { return false } }
+        if transientSweeps, !unsettled.isEmpty {
+            let again = try measureBatch(circuit, network: network, samples: samples, picks: unsettled.map { picks[$0] },
+                                         transient: false)
+            for (i, result) in zip(unsettled, again) { results[i] = result }
+        }
+        return try results.map { try $0.get() }
     }
 
+    /// One ngspice run of the picked cells: per cell its measurement, or why its sweep cannot be used.
     func measureBatch(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples, picks: [Pick],
-                      transient: Bool) throws -> [EdgeFidelity] {
+                      transient: Bool) throws -> [Result<EdgeFidelity, IndexSweepError>] {
         let process = mapper.catalog.process
         let corner = try process.corner(named: circuit.corner)
         let kind = circuit.cellKinds[0]
@@ -413,13 +423,19 @@ public struct FidelityRunner: Sendable {
         }
         control += ["quit 0", ".endc", ".end"]
         try ngspice.run(netlist: control.joined(separator: "\n") + "\n", name: "fidelity", in: directory)
-        var results: [EdgeFidelity] = []
+        var results: [Result<EdgeFidelity, IndexSweepError>] = []
         for (k, pick) in picks.enumerated() {
             let file = directory.appendingPathComponent("f\(k).txt")
             let cell = cells[k], ops = points[k]
             let n = ops.count
             let extra = ops.isEmpty || sweepPoints < 2 ? 0 : sweepPoints
-            let rows = try sweeps[k].points(Ngspice.readWrdata(file), count: n + extra, file: file)
+            let rows: [[Double]]
+            do {
+                rows = try sweeps[k].points(Ngspice.readWrdata(file), count: n + extra, file: file)
+            } catch let error as IndexSweepError {
+                results.append(.failure(error))
+                continue
+            }
             // Sweep point j is row j (the sweep runs 0, 1, …, count − 1).
             let beta = s.beta(layer: pick.layer)
             let drawn = (0..<n).map { rows[$0][1] / beta }
@@ -439,10 +455,10 @@ public struct FidelityRunner: Sendable {
                                          vd: fractions.map { first.1 + $0 * (last.1 - first.1) },
                                          simulated: (n..<(n + extra)).map { -rows[$0][2] / beta })
             }
-            results.append(EdgeFidelity(layer: pick.layer, edge: cell.edge, src: cell.src, des: cell.des,
+            results.append(.success(EdgeFidelity(layer: pick.layer, edge: cell.edge, src: cell.src, des: cell.des,
                                         p0: cell.p0, p1: cell.p1, p2: cell.p2, vs: ops.map(\.0), vd: ops.map(\.1),
                                         target: target, simulated: delivered, kclMismatch: mismatch, nrmse: nrmse,
-                                        correction: cell.correction(kind: kind), simulatedSrc: drawn, sweep: sweep))
+                                        correction: cell.correction(kind: kind), simulatedSrc: drawn, sweep: sweep)))
         }
         return results
     }

@@ -114,9 +114,11 @@ struct StaircaseSweepTests {
         let samples = try OperatingSamples.simulate(network: network, inputs: inputs)
         let runner = FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate())
         let picks = FidelityRunner.sample(circuit, count: 6, seed: 9)
-        // measureBatch with `transient` set does not fall back to the DC sweep: it throws when a point did not settle.
+        // One run each way, without the DC fallback: `get()` throws for a cell whose staircase did not settle.
         let staircase = try runner.measureBatch(circuit, network: network, samples: samples, picks: picks, transient: true)
+            .map { try $0.get() }
         let dc = try runner.measureBatch(circuit, network: network, samples: samples, picks: picks, transient: false)
+            .map { try $0.get() }
         var conducting = 0
         for (a, b) in zip(staircase, dc) {
             // The NRMSE's denominator; edges whose target is flat on their points are inactive.
@@ -127,5 +129,17 @@ struct StaircaseSweepTests {
             #expect(worst <= 1e-4 * range, "layer \(a.layer) edge \(a.edge): \(worst) of a range of \(range)")
         }
         #expect(conducting >= 3)
+
+        // Held for a hundredth of the settling estimate, cells do not settle; measure() sweeps those again with DC.
+        var hurried = runner
+        hurried.holdPerSettling = 0.01
+        let unsettled = try hurried.measureBatch(circuit, network: network, samples: samples, picks: picks, transient: true)
+            .filter { if case .failure = $0 { return true } else { return false } }
+        #expect(unsettled.count >= 3)
+        let measured = try hurried.measure(circuit, network: network, samples: samples, picks: picks)
+        for (a, b) in zip(measured, dc) where b.nrmse != nil {
+            let range = (b.target.max() ?? 0) - (b.target.min() ?? 0)
+            #expect(zip(a.simulated, b.simulated).allSatisfy { abs($0 - $1) <= 1e-4 * range }, "layer \(a.layer) edge \(a.edge)")
+        }
     }
 }
