@@ -15,8 +15,10 @@ public struct CellBench: Sendable {
     /// Points on the sweep line.
     public var points = 16
     /// Cell copies per netlist (one ngspice circuit; the netlists of one cell run in turn in one ngspice process).
-    /// One: the weak-inversion cells need gmin stepping at most sweep points, and its cost grows faster than the
-    /// matrix (sky130 tanh2 cells, 4 points: 1 copy 0.25 s, 10 copies 4 s, 40 copies 34 s).
+    /// One: with DC sweeps the weak-inversion cells need gmin stepping at most points, and its cost grows faster
+    /// than the matrix (sky130 tanh2 cells, 4 points: 1 copy 0.25 s, 10 copies 4 s, 40 copies 34 s); with the
+    /// staircases more copies per netlist save nothing either (40 points: 10 netlists of 1 copy 4.3 s, 1 of 10
+    /// copies 4.6 s).
     public var copiesPerNetlist = 1
     /// Multiplies the process's mismatch switch when the mismatch is on (sky130's models multiply every `agauss`
     /// mismatch term by it, so 0.25 draws a quarter of the foundry σ): to check the mismatch model where the cells

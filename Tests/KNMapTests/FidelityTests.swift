@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import KNImport
 import KNModel
 import KNProcess
 import KNSimulate
@@ -70,9 +69,7 @@ struct FidelityTests {
 struct ReluFamilyFidelityTests {
     @Test(arguments: ["ShiftRelu2-repeat", "ShiftLeakyRelu1-repeat", "ShiftLeakyRelu2-repeat", "Conductance-repeat"])
     func cellsMatchTheirEdges(fixture: String) throws {
-        let folder = SharedData.repositoryRoot.appendingPathComponent("Tests/KNSimulateTests/Fixtures/torch-reference/\(fixture)")
-        let network = try CheckpointImporter.importNetwork(checkpoint: folder.appendingPathComponent("model.pth"),
-                                                           config: folder.appendingPathComponent("config.yaml"))
+        let network = try fixtureNetwork(fixture)
         let (catalog, root) = try catalog("sky130")
         var pipeline = MapPipeline(catalog: catalog)
         pipeline.root = root
@@ -102,9 +99,7 @@ struct StaircaseSweepTests {
     /// The staircase is only a faster way to reach the DC answer: on six cells of a relu2 fixture, the currents it
     /// reads must be the DC sweep's to a ten-thousandth of each edge's range.
     @Test func staircaseReadsTheDCSweepsCurrents() throws {
-        let folder = SharedData.repositoryRoot.appendingPathComponent("Tests/KNSimulateTests/Fixtures/torch-reference/ShiftRelu2-repeat")
-        let network = try CheckpointImporter.importNetwork(checkpoint: folder.appendingPathComponent("model.pth"),
-                                                           config: folder.appendingPathComponent("config.yaml"))
+        let network = try fixtureNetwork("ShiftRelu2-repeat")
         let (catalog, root) = try catalog("sky130")
         var pipeline = MapPipeline(catalog: catalog)
         pipeline.root = root

@@ -29,3 +29,10 @@ func referenceInputs(_ experiment: String) throws -> [[Double]] {
     guard let reference = try SharedData.reference(experiment), let inputs = reference["inputs"] as? [[Double]] else { return [] }
     return inputs
 }
+
+/// A network saved by upstream's code with torch.save (`Tests/KNSimulateTests/Fixtures/torch-reference/<name>`), imported.
+func fixtureNetwork(_ name: String) throws -> Network {
+    let folder = SharedData.repositoryRoot.appendingPathComponent("Tests/KNSimulateTests/Fixtures/torch-reference/\(name)")
+    return try CheckpointImporter.importNetwork(checkpoint: folder.appendingPathComponent("model.pth"),
+                                                config: folder.appendingPathComponent("config.yaml"))
+}
