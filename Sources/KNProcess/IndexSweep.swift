@@ -7,9 +7,9 @@ import Foundation
 /// either way:
 /// - ``dc``: an ngspice DC transfer curve (`dc vsw 0 count−1 1`). On the sky130 cells, Newton from the previous
 ///   point mostly fails to converge and ngspice falls back to gmin stepping at every point (about 0.1–0.25 s each).
-/// - ``staircase(hold:)``: a transient in which `vsw` holds each value for `hold` seconds and then ramps to the next
-///   in a twentieth of that. The value at the end of each hold is the DC answer once the circuit has settled, and a
-///   transient step costs two or three Newton iterations. Gear integration (`.option method=gear`) damps the
+/// - ``staircase(hold:)``: a transient in which each value of `vsw` lasts `hold` seconds, the last twentieth of
+///   them a ramp to the next value. The value at the end of each hold is the DC answer once the circuit has
+///   settled, and a transient step costs two or three Newton iterations. Gear integration (`.option method=gear`) damps the
 ///   trapezoidal rule's step-to-step ringing of the currents through the zero-volt ammeters.
 ///
 /// ``points(_:count:file:)`` checks that every point settled: it compares each column at the end of its hold with
@@ -80,8 +80,8 @@ public enum IndexSweep: Sendable, Hashable {
             let values = ends.map { Self.interpolate(rows, at: $0) }
             let earlier = ends.map { Self.interpolate(rows, at: $0 - (hold - ramp) / 4) }
             for column in 1..<last.count {
-                let column0 = values.map { $0[column] }
-                let range = max((column0.max() ?? 0) - (column0.min() ?? 0), 1e-3 * (column0.map(abs).max() ?? 0), 1e-15)
+                let series = values.map { $0[column] }
+                let range = max((series.max() ?? 0) - (series.min() ?? 0), 1e-3 * (series.map(abs).max() ?? 0), 1e-15)
                 for j in 0..<count {
                     let drift = abs(values[j][column] - earlier[j][column])
                     if drift > Self.settlingTolerance * range + Self.driftFloor {
@@ -122,7 +122,8 @@ public enum IndexSweepError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .missingPoints(let file, let expected, let found):
-            return "\(file): expected \(expected) sweep points, found \(found). Fix: read the ngspice log beside it."
+            return "\(file): expected \(expected) sweep points, found \(found). Fix: run again with KN_KEEP_NGSPICE=1, "
+                + "which keeps the netlists and the ngspice log in that folder, and read the log."
         case .unsettled(let file, let point, let column, let drift, let range):
             return "\(file): point \(point), column \(column) still moved by \(drift) (range \(range)) in the last quarter "
                 + "of its hold. Fix: hold each point longer, or sweep with the DC analysis."
