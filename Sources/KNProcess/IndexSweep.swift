@@ -9,8 +9,8 @@ import Foundation
 ///   point mostly fails to converge and ngspice falls back to gmin stepping at every point (about 0.1–0.25 s each).
 /// - ``staircase(hold:)``: a transient in which each value of `vsw` lasts `hold` seconds, the last twentieth of
 ///   them a ramp to the next value. The value at the end of each hold is the DC answer once the circuit has
-///   settled, and a transient step costs two or three Newton iterations. Gear integration (`.option method=gear`) damps the
-///   trapezoidal rule's step-to-step ringing of the currents through the zero-volt ammeters.
+///   settled, and a transient step costs two or three Newton iterations. Gear integration (`.option method=gear`)
+///   damps the trapezoidal rule's step-to-step ringing of the currents through the zero-volt ammeters.
 ///
 /// ``points(_:count:file:)`` checks that every point settled: it compares each column at the end of its hold with
 /// its value a quarter of the hold earlier and throws ``IndexSweepError/unsettled(file:point:column:drift:range:)``
@@ -36,13 +36,12 @@ public enum IndexSweep: Sendable, Hashable {
         case .dc:
             return ["vsw sw 0 dc 0"]
         case .staircase(let hold):
-            let ramp = hold * Self.rampShare
             var corners = ["0 0"]
             for j in 0..<max(count - 1, 0) {
-                corners.append("\(Self.format(Double(j + 1) * hold - ramp)) \(j)")
+                corners.append("\(Self.format(Self.end(of: j, hold: hold))) \(j)")
                 corners.append("\(Self.format(Double(j + 1) * hold)) \(j + 1)")
             }
-            corners.append("\(Self.format(stop(count: count, hold: hold))) \(max(count - 1, 0))")
+            corners.append("\(Self.format(Self.end(of: max(count, 1) - 1, hold: hold))) \(max(count - 1, 0))")
             return [".option method=gear", "vsw sw 0 pwl(" + corners.joined(separator: " ") + ")"]
         }
     }
@@ -53,7 +52,7 @@ public enum IndexSweep: Sendable, Hashable {
         case .dc:
             return "dc vsw 0 \(max(count - 1, 1)) 1"
         case .staircase(let hold):
-            return "tran \(Self.format(hold)) \(Self.format(stop(count: count, hold: hold)))"
+            return "tran \(Self.format(hold)) \(Self.format(Self.end(of: max(count, 1) - 1, hold: hold)))"
         }
     }
 
@@ -67,8 +66,7 @@ public enum IndexSweep: Sendable, Hashable {
             }
             return Array(rows.prefix(count))
         case .staircase(let hold):
-            let ramp = hold * Self.rampShare
-            let ends = (0..<count).map { Double($0 + 1) * hold - ramp }
+            let ends = (0..<count).map { Self.end(of: $0, hold: hold) }
             guard let last = rows.last, rows.allSatisfy({ $0.count == last.count }) else {
                 throw IndexSweepError.missingPoints(file: file.path, expected: count, found: 0)
             }
@@ -78,7 +76,7 @@ public enum IndexSweep: Sendable, Hashable {
                 throw IndexSweepError.missingPoints(file: file.path, expected: count, found: reached)
             }
             let values = ends.map { Self.interpolate(rows, at: $0) }
-            let earlier = ends.map { Self.interpolate(rows, at: $0 - (hold - ramp) / 4) }
+            let earlier = ends.map { Self.interpolate(rows, at: $0 - hold * (1 - Self.rampShare) / 4) }
             for column in 1..<last.count {
                 let series = values.map { $0[column] }
                 let range = max((series.max() ?? 0) - (series.min() ?? 0), 1e-3 * (series.map(abs).max() ?? 0), 1e-15)
@@ -93,7 +91,8 @@ public enum IndexSweep: Sendable, Hashable {
         }
     }
 
-    func stop(count: Int, hold: Double) -> Double { Double(max(count, 1)) * hold - hold * Self.rampShare }
+    /// When point `j`'s hold ends and the ramp to point `j + 1` begins (the last point's end is the transient's stop).
+    static func end(of j: Int, hold: Double) -> Double { Double(j + 1) * hold - hold * rampShare }
 
     /// The rows' columns linearly interpolated at time `t` (the first column).
     static func interpolate(_ rows: [[Double]], at t: Double) -> [Double] {
