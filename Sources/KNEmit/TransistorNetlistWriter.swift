@@ -21,10 +21,12 @@ import KNProcess
 ///   `en<l>`/`enb<l>`, and a dump gate of the same size from the cell side to `vcm`, driven the other way, so
 ///   that an idle cell's output current flows into V_CM instead of driving its output to a rail;
 ///   outputs bound to node 0 connect to `vcm` directly;
-/// - per node the capacitor units of ``KNMap/NodeCapacitor`` in parallel from `n<k>` to `vss`, and per
-///   ``KNMap/CapacitorBank`` its units on a net `bk<k>_<i>` with a reset gate to `vcm` (`rs<l>`) and a join gate
+/// - per node the capacitor units of ``KNMap/NodeCapacitor`` in parallel from `n<k>` to `vss` (`XC<k>`), and per
+///   ``KNMap/CapacitorBank`` its units on a net `bk<k>_<i>` (`XC<k>_b<i>`) with a reset gate to `vcm` (`rs<l>`) and a join gate
 ///   to the node (`jn<l>`), both ``bankGateFingersPerUnit`` times the layer switch's fingers per capacitor
-///   unit of the bank, so that a large bank settles quickly;
+///   unit of the bank, so that a large bank settles quickly. The N units of a node or bank are one instance
+///   with `m=N` (and the model's ``KNProcess/CapacitorOption/unitCountParameter`` = N, which keeps a mismatch
+///   draw that of N units): the same circuit as N instances, without their 2·N internal nets;
 /// - `.ic v(n<k>)=vcm+alpha(0,k)·x_k` for every node (and V_CM for every bank): without `uic`, ngspice solves
 ///   the operating point with the nodes held there and releases them at t = 0;
 /// - a `.control` block that saves only the node voltages, runs `tran` to the last anchor and writes a rawfile
@@ -127,16 +129,18 @@ public enum TransistorNetlistWriter {
             try out.line("")
 
             // Node capacitors and banks.
-            try out.line("* node capacitors: \(plan.capacitorModel) units in parallel from each node to vss")
-            let capTerminals = process.capacitors.first { $0.model == plan.capacitorModel }?.terminals.count ?? 2
+            let capacitor = process.capacitors.first { $0.model == plan.capacitorModel }
+            let countParameter = capacitor?.unitCountParameter.map { " \($0)=" } ?? ""
+            try out.line("* node capacitors: \(plan.capacitorModel) units in parallel from each node to vss, one instance of m units")
+            let capTerminals = capacitor?.terminals.count ?? 2
             guard capTerminals == 2 else {
                 throw EmitError.unsupported("capacitor \(plan.capacitorModel)", "has \(capTerminals) terminals; the writer places two-terminal capacitors only")
             }
-            func capacitors(_ prefix: String, net: String, units: Int, sideUm: Double) throws {
+            func capacitors(_ name: String, net: String, units: Int, sideUm: Double) throws {
+                guard units > 0 else { return }
                 let side = String(format: "%.6g", sideUm)
-                for u in 0..<units {
-                    try out.line("XC\(prefix)_\(u) \(net) vss \(plan.capacitorModel) w=\(side) l=\(side)")
-                }
+                let count = countParameter.isEmpty ? "" : countParameter + "\(units)"
+                try out.line("XC\(name) \(net) vss \(plan.capacitorModel) w=\(side) l=\(side)\(count) m=\(units)")
                 stats.capacitorUnits += units
             }
             for cap in circuit.nodeCapacitors {

@@ -372,7 +372,13 @@ public struct FidelityRunner: Sendable {
                                          transient: false)
             for (i, result) in zip(unsettled, again) { results[i] = result }
         }
-        return try results.map { try $0.get() }
+        return try zip(picks, results).map { pick, result in
+            switch result {
+            case .success(let fidelity): return fidelity
+            case .failure(let error):
+                throw MapError.sweep(layer: pick.layer, edge: circuit.layers[pick.layer].cells.cell(pick.row).edge, error)
+            }
+        }
     }
 
     /// One ngspice run of the picked cells: per cell its measurement, or why its sweep cannot be used.

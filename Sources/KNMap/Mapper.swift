@@ -60,11 +60,14 @@ public struct MapOptions: Sendable, Hashable {
 public enum MapError: Error, CustomStringConvertible {
     case unsupported(family: String, fix: String)
     case invalid(String, fix: String)
+    /// A cell's ngspice sweep cannot be read back (``IndexSweepError``), named by its layer and edge.
+    case sweep(layer: Int, edge: Int, IndexSweepError)
 
     public var description: String {
         switch self {
         case let .unsupported(family, fix): return "edge family \(family) has no transistor cell yet. Fix: \(fix)"
         case let .invalid(what, fix): return "\(what). Fix: \(fix)"
+        case let .sweep(layer, edge, error): return "layer \(layer) edge \(edge): \(error)"
         }
     }
 }

@@ -166,6 +166,7 @@ private struct ProcessDescriptionReader {
             densityFPerUm2: try double(element, "densityFPerUm2"),
             perimeterFPerUm: try element.attribute("perimeterFPerUm").map { _ in try double(element, "perimeterFPerUm") } ?? 0,
             sideBiasUm: try element.attribute("sideBiasUm").map { _ in try double(element, "sideBiasUm") } ?? 0,
+            unitCountParameter: element.attribute("unitCountParameter"),
             minSideUm: minSide, maxSideUm: maxSide,
             maxVoltage: try double(element, "maxVoltage"), files: try element.children("file").map(modelFile))
     }

@@ -267,6 +267,10 @@ public struct CapacitorOption: Sendable, Hashable {
     public var perimeterFPerUm: Double = 0
     /// Effective minus drawn side, µm (0: not given).
     public var sideBiasUm: Double = 0
+    /// The model's parameter for the number of parallel units one instance stands for, when its mismatch draw
+    /// scales with it (sky130: `mf`); `nil` when the model draws no mismatch per instance. A netlist places a
+    /// node's N units as one instance with `m=N` and this parameter N.
+    public var unitCountParameter: String? = nil
     public var minSideUm: Double
     public var maxSideUm: Double
     public var maxVoltage: Double

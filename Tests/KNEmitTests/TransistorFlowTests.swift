@@ -18,7 +18,8 @@ struct TransistorFlowTests {
     static var ngspice: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/ngspice") }
 
     /// The node capacitors are what the mapper says: a sky130 MIM unit charged by 1 nA in ngspice has the
-    /// capacitance of ``CapacitorOption/capacitance(sideUm:)`` (area and fringe of the effective side).
+    /// capacitance of ``CapacitorOption/capacitance(sideUm:)`` (area and fringe of the effective side), and one
+    /// instance of 25 units as the writer places them (m and the model's unit count) has 25 times it.
     @Test(.enabled(if: ngspice, "ngspice is not installed"))
     func mimUnitsHaveTheMappedCapacitance() throws {
         let (catalog, root) = try TransistorSupport.catalog("sky130")
@@ -33,8 +34,11 @@ struct TransistorFlowTests {
         for (k, side) in sides.enumerated() {
             lines += ["I\(k) 0 a\(k) dc 1e-9", "XC\(k) a\(k) 0 \(option.model) w=\(side) l=\(side)"]
         }
-        lines += [".ic " + sides.indices.map { "v(a\($0))=0" }.joined(separator: " "), ".control", "tran 1n 100n 0 1n uic",
-                  ] + sides.indices.map { "meas tran va\($0) find v(a\($0)) at=100n" } + ["quit 0", ".endc", ".end"]
+        let count = try #require(option.unitCountParameter)
+        lines += ["Im 0 am dc 25e-9", "XCm am 0 \(option.model) w=30 l=30 \(count)=25 m=25"]
+        lines += [".ic " + (sides.indices.map { "v(a\($0))=0" } + ["v(am)=0"]).joined(separator: " "), ".control", "tran 1n 100n 0 1n uic",
+                  ] + sides.indices.map { "meas tran va\($0) find v(a\($0)) at=100n" }
+                  + ["meas tran vam find v(am) at=100n", "quit 0", ".endc", ".end"]
         let netlist = dir.appendingPathComponent("mim.cir")
         try lines.joined(separator: "\n").write(to: netlist, atomically: true, encoding: .utf8)
         let run = try NgspiceRunner(timeout: 300, spiceinit: TransistorVerifier.spiceinit).run(netlist)
@@ -45,6 +49,9 @@ struct TransistorFlowTests {
             #expect(abs(measured / option.capacitance(sideUm: side) - 1) < 0.005, "side \(side) µm: ngspice \(measured) F, formula \(option.capacitance(sideUm: side)) F")
             #expect(abs(option.side(capacitance: option.capacitance(sideUm: side)) - side) < 1e-9)
         }
+        let line = try #require(run.logText.split(separator: "\n").first { $0.hasPrefix("vam ") })
+        let volts = try #require(Double(line.split(separator: "=").last!.trimmingCharacters(in: .whitespaces)))
+        #expect(abs(25e-9 * 100e-9 / volts / (25 * option.capacitance(sideUm: 30)) - 1) < 0.005, "25 units in one instance: \(volts) V")
     }
 
     /// Four edges on two nodes with a node capacitance (1 nF) far above what the cells hang on a node (about

@@ -27,6 +27,7 @@ struct ProcessDescriptionTests {
                 == "X1 d g s b sky130_fd_pr__nfet_01v8 w=2 l=0.5")
         #expect(try process.device("pfet_01v8").polarity == .p)
         #expect(process.capacitors.first?.model == "sky130_fd_pr__cap_mim_m3_1")
+        #expect(process.capacitors.first?.unitCountParameter == "mf")
     }
 
     @Test("gf180mcu.xml validates and maps nfet_03v3 to the nmos_3p3 subcircuit in metres")
