@@ -29,8 +29,8 @@ import KNProcess
 ///   draw that of N units): the same circuit as N instances, without their 2·N internal nets;
 /// - `.ic v(n<k>)=vcm+alpha(0,k)·x_k` for every node (and V_CM for every bank): without `uic`, ngspice solves
 ///   the operating point with the nodes held there and releases them at t = 0;
-/// - a `.control` block that saves only the node voltages, runs `tran` to the last anchor and writes a rawfile
-///   next to the netlist.
+/// - a `.control` block that saves only the node voltages, runs `tran` to the last anchor, writes a rawfile
+///   next to the netlist and reports where the time went (`rusage all`, read by ``NgspiceUsage``).
 ///
 /// The text streams to disk and appears atomically. Nets are lower case; every name the writer makes up
 /// (`n<k>`, `x…`, `bk…`, `en<k>`, `enb<k>`, `rs<k>`, `jn<k>`) is distinct from the cells' local nets, which
@@ -226,6 +226,7 @@ public enum TransistorNetlistWriter {
             for line in Ngspice.saveCommands((1...max(plan.nodeCount, 1)).prefix(plan.nodeCount).map { "v(n\($0))" }) { try out.line(line) }
             try out.line("tran \(f(tmax)) \(f(tstop)) 0 \(f(tmax))")
             try out.line("write \(raw.lastPathComponent)")
+            try out.line("rusage all")
             try out.line("quit 0")
             try out.line(".endc")
             try out.line(".end")

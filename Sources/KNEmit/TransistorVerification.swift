@@ -40,6 +40,9 @@ public struct TransistorSampleResult: Sendable {
 
     /// Circuit minus model at anchor k, node by node.
     public func differences(anchor k: Int) -> [Double] { Self.differences(measured, expected, anchor: k) }
+
+    /// Where ngspice spent the run's time, from its log.
+    public var usage: NgspiceUsage? { NgspiceUsage(log: run.logText) }
 }
 
 /// A mapped circuit simulated at transistor level (flow `ngspice-transistor`) against the model.
@@ -97,6 +100,14 @@ public struct TransistorVerification: Sendable {
             let rms = r.rmsPerAnchor, max = r.maxPerAnchor
             lines.append(String(format: "%6d %8.1f ", r.sample, r.run.seconds)
                          + (0..<anchors).map { String(format: "%10.3e %10.3e", rms[$0], max[$0]) }.joined(separator: " "))
+        }
+        let usages = samples.compactMap { r in r.usage.map { (r.sample, $0) } }
+        if !usages.isEmpty {
+            lines.append("ngspice time (rusage): sample, set-up (models, subcircuits, binning) s, operating point s, transient s, time points accepted / rejected, iterations")
+            for (sample, u) in usages {
+                lines.append(String(format: "%6d %9.1f %9.1f %9.1f %8d / %d %9d", sample, u.setupSeconds, u.operatingPointSeconds,
+                                    u.transientSeconds, u.timepoints, u.rejectedTimepoints, u.iterations))
+            }
         }
         if let worst = worstCharacterizedRMS, let limit = characterizedTolerance {
             lines.append("against the characterized model (--edges characterized), rms per anchor:")

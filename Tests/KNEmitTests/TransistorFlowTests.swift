@@ -77,6 +77,10 @@ struct TransistorFlowTests {
         print(result.table())
         let sample = try #require(result.samples.first)
         #expect(sample.maxPerAnchor[0] < 1e-3)
+        // ngspice reports where the run's time went, and the table shows it.
+        let usage = try #require(sample.usage)
+        #expect(usage.timepoints > 0 && usage.setupSeconds > 0 && usage.transientSeconds > 0)
+        #expect(result.table().contains("ngspice time (rusage)"))
         // The model moves node 1 by 0.135 units (node 2 by 0.018): staying put would fail.
         #expect(zip(sample.expected[1], sample.expected[0]).map { abs($0 - $1) }.max()! > 0.1)
         #expect(result.worstRMS <= 0.05, "worst rms \(result.worstRMS)")
