@@ -103,10 +103,11 @@ public struct TransistorVerification: Sendable {
         }
         let usages = samples.compactMap { r in r.usage.map { (r.sample, $0) } }
         if !usages.isEmpty {
-            lines.append("ngspice time (rusage): sample, set-up (models, subcircuits, binning) s, operating point s, transient s, time points accepted / rejected, iterations")
+            lines.append("ngspice time (rusage), set-up = foundry models, subcircuits and MOSFET binning:")
             for (sample, u) in usages {
-                lines.append(String(format: "%6d %9.1f %9.1f %9.1f %8d / %d %9d", sample, u.setupSeconds, u.operatingPointSeconds,
-                                    u.transientSeconds, u.timepoints, u.rejectedTimepoints, u.iterations))
+                lines.append(String(format: "  sample %d: set-up %.1f s, operating point %.1f s, transient %.1f s, %d time points (%d rejected), %d iterations",
+                                    sample, u.setupSeconds, u.operatingPointSeconds, u.transientSeconds, u.timepoints,
+                                    u.rejectedTimepoints, u.iterations))
             }
         }
         if let worst = worstCharacterizedRMS, let limit = characterizedTolerance {
