@@ -130,7 +130,6 @@ public enum TransistorNetlistWriter {
 
             // Node capacitors and banks.
             let capacitor = process.capacitors.first { $0.model == plan.capacitorModel }
-            let countParameter = capacitor?.unitCountParameter.map { " \($0)=" } ?? ""
             try out.line("* node capacitors: \(plan.capacitorModel) units in parallel from each node to vss, one instance of m units")
             let capTerminals = capacitor?.terminals.count ?? 2
             guard capTerminals == 2 else {
@@ -139,7 +138,7 @@ public enum TransistorNetlistWriter {
             func capacitors(_ name: String, net: String, units: Int, sideUm: Double) throws {
                 guard units > 0 else { return }
                 let side = String(format: "%.6g", sideUm)
-                let count = countParameter.isEmpty ? "" : countParameter + "\(units)"
+                let count = capacitor?.unitCountParameter.map { " \($0)=\(units)" } ?? ""
                 try out.line("XC\(name) \(net) vss \(plan.capacitorModel) w=\(side) l=\(side)\(count) m=\(units)")
                 stats.capacitorUnits += units
             }

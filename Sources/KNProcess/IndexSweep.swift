@@ -41,7 +41,7 @@ public enum IndexSweep: Sendable, Hashable {
                 corners.append("\(Self.format(Self.end(of: j, hold: hold))) \(j)")
                 corners.append("\(Self.format(Double(j + 1) * hold)) \(j + 1)")
             }
-            corners.append("\(Self.format(Self.end(of: max(count, 1) - 1, hold: hold))) \(max(count - 1, 0))")
+            corners.append("\(Self.format(Self.stop(count: count, hold: hold))) \(max(count - 1, 0))")
             return [".option method=gear", "vsw sw 0 pwl(" + corners.joined(separator: " ") + ")"]
         }
     }
@@ -52,7 +52,7 @@ public enum IndexSweep: Sendable, Hashable {
         case .dc:
             return "dc vsw 0 \(max(count - 1, 1)) 1"
         case .staircase(let hold):
-            return "tran \(Self.format(hold)) \(Self.format(Self.end(of: max(count, 1) - 1, hold: hold)))"
+            return "tran \(Self.format(hold)) \(Self.format(Self.stop(count: count, hold: hold)))"
         }
     }
 
@@ -91,8 +91,11 @@ public enum IndexSweep: Sendable, Hashable {
         }
     }
 
-    /// When point `j`'s hold ends and the ramp to point `j + 1` begins (the last point's end is the transient's stop).
+    /// When point `j`'s hold ends and the ramp to point `j + 1` begins.
     static func end(of j: Int, hold: Double) -> Double { Double(j + 1) * hold - hold * rampShare }
+
+    /// The transient's stop time: the end of the last point's hold.
+    static func stop(count: Int, hold: Double) -> Double { end(of: max(count, 1) - 1, hold: hold) }
 
     /// The rows' columns linearly interpolated at time `t` (the first column).
     static func interpolate(_ rows: [[Double]], at t: Double) -> [Double] {
