@@ -89,6 +89,15 @@ public struct TransistorMonteCarlo: Sendable {
             progress?("chip \(k): taken from \(journal.url("\(k)").lastPathComponent)")
         }
         let remaining = (0..<chips).filter { done[$0] == nil }
+        // Every chip's operating point starts from the nominal cells' typical nets (not part of the run's identity:
+        // a start point does not change the solution).
+        var startOptions = options
+        if startOptions.nodesets == nil, !remaining.isEmpty {
+            let work = try Ngspice.workDirectory(prefix: "kn-netlist-mc")
+            defer { Ngspice.removeWorkDirectory(work) }
+            startOptions.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: work, runner: runner)
+        }
+        let chipBase = startOptions
         let slots = ResultSlots<Chip, any Error>(count: remaining.count)
         let gate = DispatchSemaphore(value: processes)
         let width = String(max(inputs.count - 1, 0)).count
@@ -97,7 +106,7 @@ public struct TransistorMonteCarlo: Sendable {
             defer { gate.signal() }
             let k = remaining[r]
             let result = Result { () throws -> Chip in
-                var chipOptions = options
+                var chipOptions = chipBase
                 chipOptions.mismatchSeed = chipSeed(k)
                 let chipStart = Date()
                 var outputs: [[Double]] = []

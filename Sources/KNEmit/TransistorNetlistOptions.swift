@@ -31,10 +31,21 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     /// from `.option seed=`: one chip of a netlist Monte Carlo. The same seed gives the same chip whatever the
     /// input, because the draws follow the netlist's instance order, which the input does not change.
     public var mismatchSeed: Int?
+    /// Whether a nominal netlist (no ``mismatchSeed``) names each transistor's model bin itself, with the foundry's
+    /// cards written once at the top level (``KNProcess/PrebinnedModels``), instead of instantiating the foundry's
+    /// wrapper subcircuits. The same circuit, without ngspice's set-up time that grows with the square of the
+    /// transistor count on sky130. A process whose cards cannot be shared keeps its subcircuits, and the header
+    /// says why. A netlist with a mismatch seed always keeps them: each instance draws its own mismatch.
+    public var prebinned: Bool
+    /// Where ngspice starts the operating point: typical internal voltages per cell kind, a `.nodeset` line in
+    /// every cell subcircuit (``CellNodesets``). `nil` writes none; ``TransistorVerifier`` and the netlist Monte
+    /// Carlo measure them first when they are `nil`.
+    public var nodesets: CellNodesets?
 
     public init(reltol: Double = 1e-4, vntol: Double? = nil, abstol: Double? = nil, maxStep: Double = 5e-3,
                 switchRamp: Double = 1e-3, method: IntegrationMethod = .gear, klu: Bool = true,
-                rawfileEncoding: RawfileEncoding = .binary, source: String? = nil, mismatchSeed: Int? = nil) {
+                rawfileEncoding: RawfileEncoding = .binary, source: String? = nil, mismatchSeed: Int? = nil,
+                prebinned: Bool = true, nodesets: CellNodesets? = nil) {
         self.reltol = reltol
         self.vntol = vntol
         self.abstol = abstol
@@ -45,6 +56,8 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
         self.rawfileEncoding = rawfileEncoding
         self.source = source
         self.mismatchSeed = mismatchSeed
+        self.prebinned = prebinned
+        self.nodesets = nodesets
     }
 
     /// Checks that every setting is finite and positive.

@@ -8,7 +8,8 @@ import KNProcess
 ///
 /// What the netlist holds:
 /// - the process's model files (``KNProcess/ProcessDescription/netlistPreamble(corner:root:mismatch:)``) and
-///   those of its capacitor;
+///   those of its capacitor; in a nominal netlist also the foundry's MOSFET model cards, once, so that every
+///   transistor is an `M` line naming its bin (``KNProcess/PrebinnedModels``, ``TransistorNetlistOptions/prebinned``);
 /// - the ideal elements, and only those: the supplies `vdd`/`vss`, the references `vcm`, `vbnc`, `vbpc`, the
 ///   PWL sources that drive the switches (``TransistorSchedule``) and, inside the cells, one bias current
 ///   reference per nonzero bias slot;
@@ -27,6 +28,8 @@ import KNProcess
 ///   unit of the bank, so that a large bank settles quickly. The N units of a node or bank are one instance
 ///   with `m=N` (and the model's ``KNProcess/CapacitorOption/unitCountParameter`` = N, which keeps a mismatch
 ///   draw that of N units): the same circuit as N instances, without their 2·N internal nets;
+/// - given ``TransistorNetlistOptions/nodesets``, a `.nodeset` line in every cell subcircuit (``CellNodesets``):
+///   the operating point then starts next to its solution instead of at zero;
 /// - `.ic v(n<k>)=vcm+alpha(0,k)·x_k` for every node (and V_CM for every bank): without `uic`, ngspice solves
 ///   the operating point with the nodes held there and releases them at t = 0;
 /// - a `.control` block that saves only the node voltages, runs `tran` to the last anchor, writes a rawfile
@@ -59,7 +62,22 @@ public enum TransistorNetlistWriter {
         let s = circuit.scaling
         let f = TextSink.format
         var stats = TransistorNetlist.Statistics(cells: 0, cellSubcircuits: 0, mosfets: 0, transmissionGates: 0, capacitorUnits: 0, biasSources: 0)
-        let subcircuits = try TransistorSubcircuits(circuit, process: process)
+        var prebinned: PrebinnedModels?
+        var modelForm = "foundry subcircuits (ngspice bins every instance)"
+        if options.mismatchSeed != nil {
+            modelForm += ": mismatch is drawn per instance"
+        } else if options.prebinned {
+            do {
+                let lifted = try PrebinnedModels(process: process, corner: corner, root: root)
+                if !lifted.isEmpty {
+                    prebinned = lifted
+                    modelForm = "pre-binned: the foundry's model cards once at the top level, each transistor an M line naming its bin"
+                }
+            } catch {
+                modelForm += ": the cards cannot be shared (\(error))"
+            }
+        }
+        let subcircuits = try TransistorSubcircuits(circuit, process: process, prebinned: prebinned, nodesets: options.nodesets)
         stats.cellSubcircuits = subcircuits.count
 
         try writeText(to: url) { out in
@@ -70,6 +88,8 @@ public enum TransistorNetlistWriter {
             try out.line("* results: rawfile \(raw.lastPathComponent) (node voltages only); model value at anchor k = (V(n<i>) - V_CM)/alpha(layer k-1, i)")
             try out.line("")
             for line in process.netlistPreamble(corner: corner, root: root, mismatch: options.mismatchSeed != nil) { try out.line(line) }
+            try out.line("* transistor models: \(modelForm)")
+            if let prebinned { for line in prebinned.lines { try out.line(line) } }
             if let seed = options.mismatchSeed { try out.line(".option seed=\(seed)") }
             if let option = process.capacitors.first(where: { $0.model == plan.capacitorModel }) {
                 for file in option.files {
@@ -108,10 +128,9 @@ public enum TransistorNetlistWriter {
                 gates[key] = name
                 try out.line(".subckt \(name) a b en enb vdd vss")
                 for (device, tag, g, bulk, fingers) in [(nfet, "N", "en", "vss", nfetFingers), (pfet, "P", "enb", "vdd", pfetFingers)] {
-                    var line = device.instanceLine(name: tag, drain: "a", gate: g, source: "b", bulk: bulk,
-                                                   widthUm: Double(fingers) * fingerWidth, lengthUm: lengthUm)
-                    if let nf = device.fingers { line += " \(nf)=\(fingers)" }
-                    try out.line(line)
+                    try out.line(try device.instanceLine(name: tag, drain: "a", gate: g, source: "b", bulk: bulk,
+                                                         widthUm: Double(fingers) * fingerWidth, lengthUm: lengthUm,
+                                                         fingers: fingers, prebinned: prebinned))
                 }
                 try out.line(".ends \(name)")
                 return name
@@ -125,6 +144,9 @@ public enum TransistorNetlistWriter {
 
             // Cell subcircuits.
             try out.line("* cell subcircuits: \(subcircuits.count) distinct sizings of \(plan.cellCount) cells (bias currents are parameters)")
+            if let nodesets = options.nodesets, !nodesets.volts.isEmpty {
+                try out.line("* operating-point start: each subcircuit's .nodeset holds the internal nets of a typical cell of its kind, ports at V_CM")
+            }
             for lines in subcircuits.definitions { for line in lines { try out.line(line) } }
             try out.line("")
 

@@ -4,7 +4,7 @@ import KNProcess
 
 /// The cell subcircuits of a transistor netlist: cells of one kind whose device slots have the same fingers
 /// and series units, and the same set of nonzero bias slots, share one subcircuit; the bias currents are
-/// subcircuit parameters that each instance sets.
+/// subcircuit parameters that each instance sets. Given ``CellNodesets``, each holds a `.nodeset` line.
 struct TransistorSubcircuits {
     private struct Key: Hashable {
         var kind: String
@@ -20,8 +20,8 @@ struct TransistorSubcircuits {
 
     var count: Int { definitions.count }
 
-    init(_ circuit: MappedCircuit, process: ProcessDescription) throws {
-        for kind in circuit.cellKinds { writers[kind.name] = SpiceCellWriter(process: process, kind: kind) }
+    init(_ circuit: MappedCircuit, process: ProcessDescription, prebinned: PrebinnedModels?, nodesets: CellNodesets?) throws {
+        for kind in circuit.cellKinds { writers[kind.name] = SpiceCellWriter(process: process, kind: kind, prebinned: prebinned) }
         for layer in circuit.layers {
             guard let writer = writers[layer.cells.kind] else {
                 throw EmitError.invalid("circuit.layers[\(layer.index)].cells.kind", "is \(layer.cells.kind), which circuit.cellKinds does not describe; re-map the network")
@@ -32,7 +32,10 @@ struct TransistorSubcircuits {
                 guard names[key] == nil else { continue }
                 let name = "kn_\(writer.kind.name)_\(definitions.count)"
                 names[key] = name
-                definitions.append(try writer.subcircuit(name: name, cell: cell, biasParameters: true))
+                var lines = try writer.subcircuit(name: name, cell: cell, biasParameters: true)
+                // The nets a nodeset names depend only on the slots and biases in use, which the key holds.
+                if let line = nodesets?.line(for: cell, kind: writer.kind) { lines.insert(line, at: lines.count - 1) }
+                definitions.append(lines)
             }
         }
     }

@@ -62,6 +62,10 @@ public enum TransistorVerifier {
         let urls = inputs.indices.map { j in
             folder.appendingPathComponent("\(name)-" + String(repeating: "0", count: width - String(j).count) + "\(j).cir")
         }
+        var options = options
+        if options.nodesets == nil {
+            options.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner)
+        }
         // Write every netlist first, so that an inconsistent input fails before any simulator runs.
         var written: [TransistorNetlist] = []
         for (j, x) in inputs.enumerated() {

@@ -10,10 +10,14 @@ import KNProcess
 public struct SpiceCellWriter: Sendable {
     public var process: ProcessDescription
     public var kind: CellKind
+    /// Lifted model cards: with them the transistors are `M` lines naming their bins (a nominal netlist,
+    /// ``KNProcess/PrebinnedModels``); without, instances of the foundry's subcircuits.
+    public var prebinned: PrebinnedModels?
 
-    public init(process: ProcessDescription, kind: CellKind) {
+    public init(process: ProcessDescription, kind: CellKind, prebinned: PrebinnedModels? = nil) {
         self.process = process
         self.kind = kind
+        self.prebinned = prebinned
     }
 
     /// The subcircuit's port order: the cell ports, then the global ones.
@@ -63,11 +67,9 @@ public struct SpiceCellWriter: Sendable {
                         lines.append("Fd\(tag) \(drain) \(source) Vd\(tag) \(String(format: "%.9g", fraction))")
                     }
                 }
-                var line = device.instanceLine(name: instance, drain: drainTerminal, gate: gate, source: source, bulk: slot.bulk,
-                                               widthUm: Double(f) * (slot.fingerWidthUm > 0 ? slot.fingerWidthUm : fingerWidth),
-                                               lengthUm: slot.lengthUm)
-                if let nf = device.fingers { line += " \(nf)=\(f)" }
-                lines.append(line)
+                lines.append(try device.instanceLine(name: instance, drain: drainTerminal, gate: gate, source: source, bulk: slot.bulk,
+                                                     widthUm: Double(f) * (slot.fingerWidthUm > 0 ? slot.fingerWidthUm : fingerWidth),
+                                                     lengthUm: slot.lengthUm, fingers: f, prebinned: prebinned))
             }
         }
         for (b, slot) in kind.biases.enumerated() where cell.bias[b] > 0 {

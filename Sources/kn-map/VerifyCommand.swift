@@ -86,6 +86,12 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Samples per netlist, as separate copies of the circuit (default 1).")
     var samplesPerNetlist: Int = 1
 
+    @Flag(help: "ngspice-transistor: instantiate the foundry's MOSFET subcircuits and let ngspice bin every instance, instead of naming each transistor's bin (the same circuit; set-up grows with the square of the transistor count on sky130).")
+    var foundrySubcircuits = false
+
+    @Flag(help: "ngspice-transistor: start ngspice's operating point from zero instead of the typical cells' nodesets (the same solution, reached by gmin stepping).")
+    var coldStart = false
+
     var toleranceValue: Double { tolerance ?? (flow == .ngspiceTransistor ? 0.05 : 1e-4) }
     var timeoutValue: Double { timeout ?? (flow == .ngspiceTransistor ? 7200 : 600) }
 

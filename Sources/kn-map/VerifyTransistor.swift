@@ -43,6 +43,8 @@ extension VerifyCommand {
         }
         var options = TransistorNetlistOptions()
         options.source = URL(fileURLWithPath: model).lastPathComponent
+        options.prebinned = !foundrySubcircuits
+        if coldStart { options.nodesets = CellNodesets() }
         let result: TransistorVerification
         do {
             result = try TransistorVerifier.verify(circuit: mapped, network: network, process: catalog.process, root: .resolve(),

@@ -33,13 +33,13 @@ struct TransistorNetlistTests {
         return (circuit, catalog.process, root)
     }
 
-    static func written(_ inputs: [Double]) throws -> (String, TransistorNetlist, MappedCircuit) {
+    static func written(_ inputs: [Double], options: TransistorNetlistOptions = TransistorNetlistOptions()) throws -> (String, TransistorNetlist, MappedCircuit) {
         let (circuit, process, root) = try circuit()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kn-transistor-text-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let netlist = try TransistorNetlistWriter.write(circuit, process: process, root: root, inputs: inputs,
-                                                        to: dir.appendingPathComponent("t.cir"))
+                                                        to: dir.appendingPathComponent("t.cir"), options: options)
         return (try String(contentsOf: netlist.url, encoding: .utf8), netlist, circuit)
     }
 
@@ -60,8 +60,45 @@ struct TransistorNetlistTests {
         #expect(Set(voltageSources) == ["Vvdd", "Vvss", "Vvcm", "Vvbnc", "Vvbpc", "Ven0", "Venb0", "Ven1", "Venb1",
                                         "Vrs1", "Vrsb1", "Vjn1", "Vjnb1"])
         let elementKinds = Set(lines.filter { !$0.hasPrefix("*") && !$0.hasPrefix(".") && !$0.hasPrefix("+") && !$0.isEmpty }.map { $0.first! })
-        #expect(elementKinds.isSubset(of: ["V", "X", "I"]), "unexpected element kinds \(elementKinds)")
+        #expect(elementKinds.isSubset(of: ["V", "X", "I", "M"]), "unexpected element kinds \(elementKinds)")
         #expect(!text.lowercased().contains(" uic"))
+    }
+
+    /// A nominal netlist writes sky130's bin cards once and names each transistor's bin; the subcircuit form (and
+    /// every netlist with a mismatch seed) instantiates the foundry's wrappers. The ngspice run of both forms is
+    /// compared in the transistor flow tests.
+    @Test func nominalNetlistsNameEachTransistorsBin() throws {
+        let (text, netlist, _) = try Self.written([0.5, -1])
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(text.contains("* transistor models: pre-binned"))
+        // The cards: 180 nfet and 108 pfet bins, once, after the wrapper's instance defaults.
+        let cards = lines.filter { $0.hasPrefix(".model sky130_fd_pr__") }
+        #expect(lines.filter { $0.hasPrefix(".model sky130_fd_pr__nfet_01v8__model.") }.count == 180)
+        #expect(lines.filter { $0.hasPrefix(".model sky130_fd_pr__pfet_01v8__model.") }.count == 108)
+        #expect(Set(cards).count == cards.count)
+        #expect(text.contains("\n.param l=1 w=1 mult=1\n"))
+        // Every transistor is an M line naming one of those cards, with the wrapper's zero layout parameters.
+        let defined = Set(cards.map { String($0.split(separator: " ")[1]) })
+        let mosfets = lines.filter { $0.hasPrefix("M") }
+        #expect(mosfets.count >= netlist.statistics.mosfets / 2)
+        for line in mosfets {
+            let tokens = line.split(separator: " ").map(String.init)
+            #expect(defined.contains(tokens[5]), "\(line) names no card")
+            #expect(line.hasSuffix(" ad=0 as=0 pd=0 ps=0 nrd=0 nrs=0 sa=0 sb=0 sd=0"))
+        }
+        #expect(!lines.contains { $0.contains(" sky130_fd_pr__nfet_01v8 w=") || $0.contains(" sky130_fd_pr__pfet_01v8 w=") })
+        // A 2 µm wide nfet of 2 fingers, 0.5 µm long, bins on its 1 µm finger: the card whose limits hold 1e-6 and 5e-7.
+        let (_, process, root) = try Self.circuit()
+        let lifted = try PrebinnedModels(process: process, corner: process.defaultCorner, root: root)
+        let bin = try lifted.bin(of: try process.device(polarity: .n), widthUm: 2, lengthUm: 0.5, fingers: 2)
+        #expect(bin.contains(length: 5e-7, width: 1e-6) && !bin.contains(length: 5e-7, width: 2e-6))
+        #expect(throws: ProcessError.self) { try lifted.bin(of: try process.device(polarity: .n), widthUm: 2, lengthUm: 500, fingers: 1) }
+
+        for options in [TransistorNetlistOptions(prebinned: false), TransistorNetlistOptions(mismatchSeed: 3)] {
+            let (wrapped, _, _) = try Self.written([0.5, -1], options: options)
+            #expect(!wrapped.contains(".model sky130_fd_pr__") && wrapped.contains(" sky130_fd_pr__nfet_01v8 w="))
+            #expect(wrapped.contains("* transistor models: foundry subcircuits"))
+        }
     }
 
     @Test func initialConditionsHoldTheInputsAtTheLayerZeroScale() throws {
