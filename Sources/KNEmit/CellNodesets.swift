@@ -11,11 +11,27 @@ import KNProcess
 /// per kind, biased with its ports at V_CM, the same operating point takes 13 iterations, with the nodes held at
 /// the sample's input. A nodeset only moves the start: ngspice releases it and converges to the same solution.
 ///
+/// But ngspice pays for nodesets on every iteration of the operating point: for each net that has one it scans
+/// every node of the circuit (`ZeroNoncurRow`), and the foundry's MOSFETs bring three internal body nodes each,
+/// so that cost grows with the square of the circuit. Measured on twomoon cuts (sky130 tt, ngspice 46, operating
+/// point and two steps): 50 cells 13 s with nodesets against 60 s from zero (2,361 iterations); 200 cells 347 s
+/// (16 iterations of the operating point took 333 s) against 360 s from zero (3,614 iterations). So the
+/// verifier and the netlist Monte Carlo use them up to ``largestCircuit`` cells and start larger circuits from
+/// zero.
+///
 /// The representative of a kind is the cell with the most device slots and bias references in use, so that
 /// its nets cover the others'. Only nets that every cell of a kind names alike get a value: the drains, gates
 /// and sources of the device slots and the nets of the bias references, not the ports (those are node nets)
 /// and not the inner nets of series stacks (their count differs from cell to cell).
 public struct CellNodesets: Sendable, Hashable, Codable {
+    /// The most cells for which nodesets pay (see above): a little over half the measured break-even.
+    public static let largestCircuit = 100
+
+    /// Whether nodesets speed up the operating point of `circuit` (at most ``largestCircuit`` cells).
+    public static func pay(for circuit: MappedCircuit) -> Bool {
+        circuit.layers.reduce(0) { $0 + $1.cells.count } <= largestCircuit
+    }
+
     /// Per ``KNMap/CellKind`` name: internal net → volts.
     public var volts: [String: [String: Double]]
 

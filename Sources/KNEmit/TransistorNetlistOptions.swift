@@ -39,7 +39,8 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     public var prebinned: Bool
     /// Where ngspice starts the operating point: typical internal voltages per cell kind, a `.nodeset` line in
     /// every cell subcircuit (``CellNodesets``). `nil` writes none; ``TransistorVerifier`` and the netlist Monte
-    /// Carlo measure them first when they are `nil`.
+    /// Carlo measure them first when they are `nil` and the circuit is small enough for them to pay
+    /// (``CellNodesets/pay(for:)``).
     public var nodesets: CellNodesets?
 
     public init(reltol: Double = 1e-4, vntol: Double? = nil, abstol: Double? = nil, maxStep: Double = 5e-3,

@@ -62,18 +62,24 @@ public enum TransistorVerifier {
         let urls = inputs.indices.map { j in
             folder.appendingPathComponent("\(name)-" + String(repeating: "0", count: width - String(j).count) + "\(j).cir")
         }
+        func naming(sample j: Int, _ error: any Error) -> any Error {
+            if case let EmitError.invalid(place, problem) = error, place.hasPrefix("inputs") { return EmitError.invalid("sample \(j) \(place)", problem) }
+            return error
+        }
+        // Check every input first, so that an inconsistent one fails before any simulator runs.
+        for (j, x) in inputs.enumerated() {
+            do { _ = try TransistorCircuitPlan(circuit, process: process, inputs: x) } catch { throw naming(sample: j, error) }
+        }
         var options = options
-        if options.nodesets == nil {
+        if options.nodesets == nil, CellNodesets.pay(for: circuit) {
             options.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner)
         }
-        // Write every netlist first, so that an inconsistent input fails before any simulator runs.
         var written: [TransistorNetlist] = []
         for (j, x) in inputs.enumerated() {
             do {
                 written.append(try TransistorNetlistWriter.write(circuit, process: process, root: root, inputs: x, to: urls[j], options: options))
-            } catch let error as EmitError {
-                if case let .invalid(place, problem) = error, place.hasPrefix("inputs") { throw EmitError.invalid("sample \(j) \(place)", problem) }
-                throw error
+            } catch {
+                throw naming(sample: j, error)
             }
         }
         let netlists = written

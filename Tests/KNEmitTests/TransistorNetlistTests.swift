@@ -101,6 +101,22 @@ struct TransistorNetlistTests {
         }
     }
 
+    /// Nodesets name only the nets every cell of a kind names alike: not the ports, not the inner nets of stacks.
+    @Test func nodesetsNameTheCellsOwnNets() throws {
+        let typical = CellNodesets(volts: ["tanh2": ["tq": 0.31, "bq": 0.56, "src": 1.0, "rd_1": 0.5]])
+        let (text, _, circuit) = try Self.written([0.5, -1], options: TransistorNetlistOptions(nodesets: typical))
+        let lines = text.split(separator: "\n").map(String.init)
+        let nodesets = lines.filter { $0.hasPrefix(".nodeset") }
+        #expect(nodesets.count == lines.filter { $0.hasPrefix(".subckt kn_tanh2_") }.count)
+        #expect(nodesets.allSatisfy { $0 == ".nodeset v(bq)=0.56 v(tq)=0.31" || $0 == ".nodeset v(tq)=0.31 v(bq)=0.56" })
+        // Each sits inside its subcircuit, just before .ends.
+        for (i, line) in lines.enumerated() where line.hasPrefix(".nodeset") { #expect(lines[i + 1].hasPrefix(".ends kn_tanh2_")) }
+        #expect(text.contains("* operating-point start:"))
+        #expect(CellNodesets.pay(for: circuit))
+        let (none, _, _) = try Self.written([0.5, -1])
+        #expect(!none.contains(".nodeset"))
+    }
+
     @Test func initialConditionsHoldTheInputsAtTheLayerZeroScale() throws {
         let (text, netlist, circuit) = try Self.written([0.5, -1])
         let s = circuit.scaling
