@@ -206,7 +206,8 @@ public struct PrebinnedModels: Sendable {
                 }
                 mentioned.formUnion(names)
             }
-            let value = { (key: String) in ModelFileReader.number(named: key, in: card.logical) }
+            let limits = ModelFileReader.numbers(["lmin", "lmax", "wmin", "wmax"], in: card.logical)
+            let value = { (key: String) in limits[key] }
             bins.append(Bin(name: card.name,
                             length: (value("lmin") ?? 0)...(value("lmax") ?? .greatestFiniteMagnitude),
                             width: (value("wmin") ?? 0)...(value("wmax") ?? .greatestFiniteMagnitude),
@@ -241,7 +242,9 @@ struct ModelFileReader {
         }
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         var inSection = section == nil
-        var capture: (name: String, line: Int, lines: [String])?
+        // The subcircuit being captured; its lines in a variable of their own, so that appending never copies them.
+        var capture: (name: String, line: Int)?
+        var captured: [String] = []
         for (index, raw) in lines.enumerated() {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             let lower = trimmed.lowercased()
@@ -251,18 +254,18 @@ struct ModelFileReader {
                 if lower.hasPrefix(".endl") { if inSection { inSection = false }; continue }
             }
             guard inSection else { continue }
-            if var open = capture {
+            if let open = capture {
                 if lower.hasPrefix(".ends") {
-                    subcircuits[open.name] = (url.path, open.line, open.lines)
+                    subcircuits[open.name] = (url.path, open.line, captured)
                     capture = nil
+                    captured = []
                 } else {
-                    open.lines.append(raw)
-                    capture = open
+                    captured.append(raw)
                 }
                 continue
             }
             if lower.hasPrefix(".subckt"), tokens.count >= 2, wanted.contains(tokens[1].lowercased()) {
-                capture = (tokens[1].lowercased(), index + 1, [])
+                capture = (tokens[1].lowercased(), index + 1)
             } else if lower.hasPrefix(".inc"), tokens.count >= 2 {
                 try read(Self.resolve(tokens[1], relativeTo: url), section: nil)
             } else if lower.hasPrefix(".lib"), tokens.count >= 3 {
@@ -375,10 +378,14 @@ struct ModelFileReader {
         return names
     }
 
-    /// A plain number parameter of a card (`lmin = 2.0e-05`).
-    static func number(named key: String, in text: String) -> Double? {
-        assignments(text.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " "))
-            .first { $0.0 == key }.flatMap { Double($0.1) }
+    /// The plain number parameters `keys` of a card (`lmin = 2.0e-05`), each at its first assignment.
+    static func numbers(_ keys: Set<String>, in text: String) -> [String: Double] {
+        var found: [String: Double] = [:]
+        for (key, value) in assignments(text.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " "))
+        where keys.contains(key) && found[key] == nil {
+            if let number = Double(value) { found[key] = number }
+        }
+        return found
     }
 }
 

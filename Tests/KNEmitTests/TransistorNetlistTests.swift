@@ -21,7 +21,12 @@ struct TransistorNetlistTests {
 
     /// The mapped circuit with node 2's scale halved at layer 1 and the matching bank (as the mapper's per-node
     /// scaling would build it).
-    static func circuit() throws -> (MappedCircuit, ProcessDescription, PDKRoot) {
+    /// Every test shares one mapped circuit.
+    static let mapped = Result { try mapCircuit() }
+
+    static func circuit() throws -> (MappedCircuit, ProcessDescription, PDKRoot) { try mapped.get() }
+
+    static func mapCircuit() throws -> (MappedCircuit, ProcessDescription, PDKRoot) {
         let (catalog, root) = try TransistorSupport.catalog("sky130")
         let net = network()
         let samples = try OperatingSamples.simulate(network: net, inputs: [[0.5, -1, 0], [-1.5, 0.7, 0], [2, 1, 0]])
