@@ -70,8 +70,7 @@ public struct CellNodesets: Sendable, Hashable, Codable {
             for line in process.netlistPreamble(corner: corner, root: root) { try out.line(line) }
             if let prebinned { for line in prebinned.lines { try out.line(line) } }
             try out.line(".temp \(TextSink.format(process.nominalTemperatureCelsius))")
-            for rail in circuit.supplies { try out.line("V\(rail.name) \(rail.name) 0 DC \(TextSink.format(rail.volts))") }
-            for reference in circuit.references { try out.line("V\(reference.name) \(reference.name) 0 DC \(TextSink.format(reference.volts))") }
+            for line in TransistorNetlistWriter.idealReferenceLines(circuit) { try out.line(line) }
             for (kind, cell) in representatives {
                 let writer = SpiceCellWriter(process: process, kind: kind, prebinned: prebinned)
                 for line in try writer.subcircuit(name: "kn_typical_\(kind.name)", cell: cell) { try out.line(line) }

@@ -102,8 +102,7 @@ public enum TransistorNetlistWriter {
 
             // Ideal sources.
             try out.line("* supplies and references (ideal voltage sources)")
-            for rail in circuit.supplies { try out.line("V\(rail.name) \(rail.name) 0 DC \(f(rail.volts))") }
-            for reference in circuit.references { try out.line("V\(reference.name) \(reference.name) 0 DC \(f(reference.volts))") }
+            for line in idealReferenceLines(circuit) { try out.line(line) }
             try out.line("")
             try out.line("* switch drive (ideal PWL sources): ramps of \(f(schedule.ramp)) s")
             for l in 0..<schedule.layerCount {
@@ -254,6 +253,14 @@ public enum TransistorNetlistWriter {
         }
         return TransistorNetlist(url: url, rawfile: raw, schedule: schedule, stateWidths: plan.stateWidths,
                                  initialState: plan.initialState, statistics: stats)
+    }
+}
+
+extension TransistorNetlistWriter {
+    /// The supplies and the references of `circuit` as ideal voltage sources: `V<name> <name> 0 DC <volts>`.
+    static func idealReferenceLines(_ circuit: MappedCircuit) -> [String] {
+        (circuit.supplies.map { ($0.name, $0.volts) } + circuit.references.map { ($0.name, $0.volts) })
+            .map { "V\($0.0) \($0.0) 0 DC \(TextSink.format($0.1))" }
     }
 }
 

@@ -143,14 +143,7 @@ public struct PrebinnedModels: Sendable {
         let lifted = devices[device.id]!
         var given = ["w": device.instanceValue(micrometres: widthUm), "l": device.instanceValue(micrometres: lengthUm)]
         if let nf = device.fingers { given[nf.lowercased()] = "\(fingers)" }
-        let nodes = device.terminals.map { terminal -> String in
-            switch terminal {
-            case .drain: return drain
-            case .gate: return gate
-            case .source: return source
-            case .bulk: return bulk
-            }
-        }
+        let nodes = device.nodes(drain: drain, gate: gate, source: source, bulk: bulk)
         let values = lifted.passed.map { p in "\(p.name)=\(given[p.value] ?? lifted.defaults[p.value] ?? p.value)" }
         return (["M" + name] + nodes + [bin.name] + values).joined(separator: " ")
     }

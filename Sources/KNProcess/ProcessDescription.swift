@@ -182,10 +182,9 @@ public struct DeviceModel: Sendable, Hashable {
         return String(format: "%.6g", value)
     }
 
-    /// One instance line: `X1 d g s b model w=… l=…`.
-    public func instanceLine(name: String, drain: String, gate: String, source: String, bulk: String,
-                             widthUm: Double, lengthUm: Double) -> String {
-        let nodes = terminals.map { terminal -> String in
+    /// The nets of an instance in the order of ``terminals``.
+    public func nodes(drain: String, gate: String, source: String, bulk: String) -> [String] {
+        terminals.map { terminal -> String in
             switch terminal {
             case .drain: return drain
             case .gate: return gate
@@ -193,6 +192,12 @@ public struct DeviceModel: Sendable, Hashable {
             case .bulk: return bulk
             }
         }
+    }
+
+    /// One instance line: `X1 d g s b model w=… l=…`.
+    public func instanceLine(name: String, drain: String, gate: String, source: String, bulk: String,
+                             widthUm: Double, lengthUm: Double) -> String {
+        let nodes = nodes(drain: drain, gate: gate, source: source, bulk: bulk)
         return ([instancePrefix + name] + nodes + [model,
             "w=\(instanceValue(micrometres: widthUm))", "l=\(instanceValue(micrometres: lengthUm))"])
             .joined(separator: " ")
