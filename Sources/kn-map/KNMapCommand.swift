@@ -17,7 +17,7 @@ struct KNMapCommand: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
-            ExampleCommand.self, ImportCommand.self, InspectCommand.self, SimulateCommand.self,
+            ExampleCommand.self, ImportCommand.self, InspectCommand.self, SubnetCommand.self, SimulateCommand.self,
             PDKCommand.self, MapCommand.self, CharacterizeCommand.self, EmitCommand.self, FlowCommand.self, VerifyCommand.self,
             MonteCarloCommand.self, CellMonteCarloCommand.self, NetlistMonteCarloCommand.self, CornersCommand.self, RetrainCommand.self, BenchCommand.self,
         ]

@@ -23,6 +23,7 @@ struct NetlistMonteCarloCommand: ParsableCommand {
         cells' sensitivities are kept in DIR/sensitivities.json and reused while the circuit file is the same.
 
         Examples:
+          kn-map subnet twomoon.knm --layer 0 --first 60 -o sub60.knm
           kn-map map sub60.knm --pdk sky130 --fidelity-edges 60 -o chip
           kn-map mc-netlist sub60.knm chip --inputs x.json --chips 50 --seed 1 -o chip/mc-netlist
         """

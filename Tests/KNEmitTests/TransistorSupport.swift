@@ -23,19 +23,7 @@ enum TransistorSupport {
     static func layer0Edges(_ experiment: String, count: Int, stride step: Int = 1) throws -> Network? {
         guard let files = SharedData.upstream(experiment), FileManager.default.fileExists(atPath: files.checkpoint.path) else { return nil }
         let full = try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
-        let layer = full.layers[0]
-        let picked = Array(stride(from: 0, to: layer.edgeCount, by: step).prefix(count))
-        let n = picked.count
-        let rows = layer.parameters.rows
-        var values = [Double](repeating: 0, count: rows * n)
-        for (k, e) in picked.enumerated() {
-            let column = Int(layer.edges.parameterIndex[e])
-            for r in 0..<rows { values[r * n + k] = layer.parameters[r, column] }
-        }
-        let edges = EdgeList(src: picked.map { layer.edges.src[$0] }, des: picked.map { layer.edges.des[$0] })
-        let reduced = Layer(generator: nil, edges: edges, parameters: ParameterMatrix(rows: rows, columns: n, values: values))
-        return Network(family: full.family, layers: [reduced], anchors: Array(full.anchors.prefix(2)), block: .plain,
-                       fill: full.fill, solver: full.solver, testBench: full.testBench)
+        return try full.subnetwork(layer: 0, edges: Array(stride(from: 0, to: full.layers[0].edgeCount, by: step).prefix(count)))
     }
 
     /// The 16 fixed 2-D inputs of `shared/reference/<experiment>.json`.

@@ -56,15 +56,8 @@ import Testing
     static func slice(edges count: Int) throws -> (Network, [Double])? {
         guard let files = SharedData.upstream("mnist"), let ref = try SharedData.reference("mnist") else { return nil }
         let full = try CheckpointImporter.importNetwork(checkpoint: files.checkpoint, config: files.config)
-        let layer = full.layers[0]
-        let e = layer.edgeCount
-        let edges = EdgeList(src: Array(layer.edges.src[0..<count]), des: Array(layer.edges.des[0..<count]))
-        let rows = layer.parameters.rows
-        var values: [Double] = []
-        for r in 0..<rows { values += layer.parameters.values[(r * e)..<(r * e + count)] }
-        let sliced = Layer(generator: nil, edges: edges,
-                           parameters: ParameterMatrix(rows: rows, columns: count, values: values, precision: layer.parameters.precision))
-        let net = Network(family: full.family, layers: [sliced], anchors: Array(full.anchors[0...1]), block: .plain, fill: .zeros)
+        let net = try full.subnetwork(layer: 0, edges: Array(0..<count))
+        let sliced = net.layers[0]
         let image = try #require((ref["inputs_float"] as? [[Double]])?.first)
         let n = sliced.nodeCount
         let input = n <= image.count ? Array(image[0..<n]) : image + [Double](repeating: 0, count: n - image.count)

@@ -56,3 +56,35 @@ struct PipelineCommandTests {
         }
     }
 }
+
+/// `kn-map subnet` cuts edges out of a model file as a user runs it.
+struct SubnetCommandTests {
+    /// Every 7th edge of the example's layer 1 becomes a one-layer model that simulates; asking for more edges
+    /// than the layer has, or for no layer, fails naming the model and the fix, and writes nothing.
+    @Test func cutsEdgesAndRefusesImpossiblePicks() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
+        let model = dir.appendingPathComponent("example.knm").path
+        #expect(try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
+                                  dir.appendingPathComponent("config.yaml").path, "-o", model]).status == 0)
+        let sub = dir.appendingPathComponent("sub.knm").path
+        let cut = try KNMapRun.run(["subnet", model, "--layer", "1", "--first", "8", "--stride", "7", "-o", sub])
+        #expect(cut.status == 0, "\(cut.stderr)")
+        #expect(cut.stdout.contains("8 edges of layer 1"))
+        let inspect = try KNMapRun.run(["inspect", sub])
+        #expect(inspect.stdout.contains("8 edges"), "\(inspect.stdout)")
+        let out = dir.appendingPathComponent("out.csv").path
+        let sim = try KNMapRun.run(["simulate", sub, "--samples", "2", "--seed", "1", "-o", out])
+        #expect(sim.status == 0, "\(sim.stderr)")
+
+        let tooMany = dir.appendingPathComponent("too-many.knm").path
+        let refused = try KNMapRun.run(["subnet", model, "--layer", "1", "--first", "10", "--stride", "7", "-o", tooMany])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains(model) && refused.stderr.contains("lower --first or --stride"), "\(refused.stderr)")
+        let noLayer = try KNMapRun.run(["subnet", model, "--layer", "5", "--edge", "0", "-o", tooMany])
+        #expect(noLayer.status != 0)
+        #expect(noLayer.stderr.contains("layer 5") && noLayer.stderr.contains("pick one of them"), "\(noLayer.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: tooMany))
+    }
+}
