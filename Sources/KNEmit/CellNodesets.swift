@@ -40,14 +40,19 @@ public struct CellNodesets: Sendable, Hashable, Codable {
     }
 
     /// Measures the typical nets of every cell kind of `circuit` with one ngspice operating point (all
-    /// representatives side by side, their ports at V_CM), in `folder/typical-operating-point.cir`.
+    /// representatives side by side, their ports at V_CM), in `folder/typical-operating-point.cir`. `cards` is the
+    /// run's decision on the transistor models (a nominal one; decided here when not given).
     ///
     /// - Throws: ``FlowError`` when ngspice fails, ``RawfileError``/``VerificationError`` when its results cannot
     ///   be read, `ProcessError` for a device the process does not describe.
     public static func measure(circuit: MappedCircuit, process: ProcessDescription, root: PDKRoot, folder: URL,
-                               runner: NgspiceRunner) throws -> CellNodesets {
+                               runner: NgspiceRunner, cards: TransistorModelCards? = nil) throws -> CellNodesets {
         let corner = try process.corner(named: circuit.corner)
-        let prebinned = try? PrebinnedModels(process: process, corner: corner, root: root)
+        let cards = cards ?? TransistorModelCards(process: process, corner: corner, root: root, mismatch: false)
+        guard !cards.mismatch else {
+            throw EmitError.invalid("transistor model cards", "were decided with mismatch; the typical cells are nominal, so decide them without")
+        }
+        let prebinned = cards.prebinned
         var representatives: [(kind: CellKind, cell: Cell)] = []
         for kind in circuit.cellKinds {
             var best: (cell: Cell, used: Int)?
@@ -68,6 +73,7 @@ public struct CellNodesets: Sendable, Hashable, Codable {
         try writeText(to: url) { out in
             try out.line("* kn-toolkit: typical operating point of each cell kind (ports at V_CM), the start of the transistor netlists' operating point")
             for line in process.netlistPreamble(corner: corner, root: root) { try out.line(line) }
+            try out.line(cards.headerLine)
             if let prebinned { for line in prebinned.lines { try out.line(line) } }
             try out.line(".temp \(TextSink.format(process.nominalTemperatureCelsius))")
             for line in TransistorNetlistWriter.idealReferenceLines(circuit) { try out.line(line) }

@@ -43,13 +43,15 @@ public enum TransistorNetlistWriter {
     public static let bankGateFingersPerUnit = 4
 
     /// Writes the netlist of `circuit` started from `inputs` (model units of nodes 1…, at most N of layer 0;
-    /// missing trailing values are 0) to `url`.
+    /// missing trailing values are 0) to `url`. A run that writes several netlists passes `cards`, decided once
+    /// for the circuit's corner and these options; without, the writer decides (and reads the model files) itself.
     ///
     /// - Throws: ``EmitError`` when the circuit, the inputs or the options are inconsistent (with the place and
     ///   the fix), `ProcessError` when a device or corner is not in the process description.
     @discardableResult
     public static func write(_ circuit: MappedCircuit, process: ProcessDescription, root: PDKRoot, inputs: [Double],
-                             to url: URL, options: TransistorNetlistOptions = TransistorNetlistOptions()) throws -> TransistorNetlist {
+                             to url: URL, options: TransistorNetlistOptions = TransistorNetlistOptions(),
+                             cards: TransistorModelCards? = nil) throws -> TransistorNetlist {
         try options.validate()
         if options.mismatchSeed != nil, process.mismatchSwitch == nil {
             throw EmitError.invalid("process \(process.name)", "has no mismatch switch (a parameter with role mismatchSwitch in pdk/\(process.name).xml), so a netlist Monte Carlo would draw no mismatch; add it, or run without a mismatch seed")
@@ -62,21 +64,12 @@ public enum TransistorNetlistWriter {
         let s = circuit.scaling
         let f = TextSink.format
         var stats = TransistorNetlist.Statistics(cells: 0, cellSubcircuits: 0, mosfets: 0, transmissionGates: 0, capacitorUnits: 0, biasSources: 0)
-        var prebinned: PrebinnedModels?
-        var modelForm = "foundry subcircuits (ngspice bins every instance)"
-        if options.mismatchSeed != nil {
-            modelForm += ": mismatch is drawn per instance"
-        } else if options.prebinned {
-            do {
-                let lifted = try PrebinnedModels(process: process, corner: corner, root: root)
-                if !lifted.isEmpty {
-                    prebinned = lifted
-                    modelForm = "pre-binned: the foundry's model cards once at the top level, each transistor an M line naming its bin"
-                }
-            } catch {
-                modelForm += ": the cards cannot be shared (\(error))"
-            }
+        let cards = cards ?? TransistorModelCards(process: process, corner: corner, root: root, mismatch: options.mismatchSeed != nil,
+                                                  preferPrebinned: options.prebinned)
+        guard cards.mismatch == (options.mismatchSeed != nil) else {
+            throw EmitError.invalid("transistor model cards", "were decided \(cards.mismatch ? "with" : "without") mismatch but the netlist is written \(cards.mismatch ? "without" : "with") a mismatch seed; decide them with the netlists' own mismatch setting")
         }
+        let prebinned = cards.prebinned
         let subcircuits = try TransistorSubcircuits(circuit, process: process, prebinned: prebinned, nodesets: options.nodesets)
         stats.cellSubcircuits = subcircuits.count
 
@@ -88,7 +81,7 @@ public enum TransistorNetlistWriter {
             try out.line("* results: rawfile \(raw.lastPathComponent) (node voltages only); model value at anchor k = (V(n<i>) - V_CM)/alpha(layer k-1, i)")
             try out.line("")
             for line in process.netlistPreamble(corner: corner, root: root, mismatch: options.mismatchSeed != nil) { try out.line(line) }
-            try out.line("* transistor models: \(modelForm)")
+            try out.line(cards.headerLine)
             if let prebinned { for line in prebinned.lines { try out.line(line) } }
             if let seed = options.mismatchSeed { try out.line(".option seed=\(seed)") }
             if let option = process.capacitors.first(where: { $0.model == plan.capacitorModel }) {

@@ -71,13 +71,18 @@ public enum TransistorVerifier {
             do { _ = try TransistorCircuitPlan(circuit, process: process, inputs: x) } catch { throw naming(sample: j, error) }
         }
         var options = options
+        // The model files are read once for every netlist of the run.
+        let cards = TransistorModelCards(process: process, corner: try process.corner(named: circuit.corner), root: root,
+                                         mismatch: options.mismatchSeed != nil, preferPrebinned: options.prebinned)
         if options.nodesets == nil, CellNodesets.pay(for: circuit) {
-            options.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner)
+            options.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner,
+                                                        cards: cards.mismatch ? nil : cards)
         }
         var written: [TransistorNetlist] = []
         for (j, x) in inputs.enumerated() {
             do {
-                written.append(try TransistorNetlistWriter.write(circuit, process: process, root: root, inputs: x, to: urls[j], options: options))
+                written.append(try TransistorNetlistWriter.write(circuit, process: process, root: root, inputs: x, to: urls[j], options: options,
+                                                                  cards: cards))
             } catch {
                 throw naming(sample: j, error)
             }

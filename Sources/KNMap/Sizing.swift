@@ -25,7 +25,8 @@ extension Mapper {
     /// R). The pair's tails I_F keep it linear to 1.2× the largest |w·v_u| seen (at least ±3), but not beyond
     /// 1.2·(``tanhSaturation`` + |p2| + the other input's largest |w·v|), where the tanh is flat whatever the
     /// other input does. The offset p2 is a sink of V_t·|p2|/r on one load; tails beyond the loads' DC current
-    /// go to vdd through the bypass sources.
+    /// go to vdd through the bypass sources. An input whose weight is so small that the largest stack would
+    /// realise more than twice it is left out (its ports on V_CM, weight 0), since that errs less; it is listed.
     func sizeTanh(_ e: EdgePlace, scaling: Scaling, kind: CellKind, correction: CellCorrection,
                   issues: inout [MappingIssue]) -> Cell {
         let (loadSeries, r) = tanhLoad
@@ -46,30 +47,50 @@ extension Mapper {
             ("S", e.law.w0, e.src, e.srcRange, .src, 2), ("D", e.law.w1, e.des, e.desRange, .des, 4)]
         // Each input's reach |w|·max|v| when it moves the argument (a node, not ground, with a weight and a reach of
         // at least 1e-4), else 0.
-        let reaches = terms.map { _, w, node, range, _, _ -> Double in
+        var reaches = terms.map { _, w, node, range, _, _ -> Double in
             let reach = abs(w) * max(abs(range.0), abs(range.1))
             return node != 0 && w != 0 && reach >= 1e-4 ? reach : 0
         }
         let offset = e.law.w2 + correction.offset
-        for (t, (u, w, node, _, binding, port)) in terms.enumerated() {
-            let reach = reaches[t]
-            guard reach > 0 else { continue }
-            let base = 2 * r * scaling.alpha(layer: e.layer, node: node) / (vt * abs(w)) / correction.gain
+        // Input t's front end: the degeneration R_eff it needs, its tails I_F, their 1/gm residue and the stack.
+        func frontEnd(_ t: Int) -> (base: Double, tail: Double, residue: Double, wanted: Double,
+                                    stack: (series: Int, fingers: Int, ohms: Double)) {
+            let base = 2 * r * scaling.alpha(layer: e.layer, node: terms[t].2) / (vt * abs(terms[t].1)) / correction.gain
             // Beyond |w·v| = tanhSaturation + |p2| + (the other input's whole reach) the argument is past the
             // flat tanh whatever the other input does, so the front end may clip there; with one moving input
             // the other reach is zero. Sized for its whole reach instead, a large-reach input needs tails of
             // microamperes, most of which the loads cannot carry: the bypass sources take it, and their mismatch
             // (a few % of microamperes, against the loads' 0.7 µA) moves the argument by about a unit. Only the
             // input with the larger reach can clip, so the other one's reach is never cut.
-            let linear = max(1.2 * min(reach, Self.tanhSaturation + abs(offset) + reaches[1 - t]), 3)
+            let linear = max(1.2 * min(reaches[t], Self.tanhSaturation + abs(offset) + reaches[1 - t]), 3)
             let irMax = vt * linear / (2 * r)
             let tail = max(1.5 * irMax, 2.5 / (base * gmIn))
             let residue = 2 / (gmIn * tail)
             let wanted = base - residue
-            let stack = catalog.resistorStack(ohms: wanted, unit: catalog.nResistorUnit)
+            return (base, tail, residue, wanted, catalog.resistorStack(ohms: wanted, unit: catalog.nResistorUnit))
+        }
+        // A weight too small for the largest stack: built, the input would weigh base/(R + residue) times its
+        // weight. Beyond twice, leaving the input out (weight 0, an error of |w|) errs less; either way it is listed.
+        let weightExcess = (0..<2).map { t -> Double in
+            guard reaches[t] > 0 else { return 0 }
+            let f = frontEnd(t)
+            return f.base / (f.stack.ohms + f.residue)
+        }
+        for t in 0..<2 where weightExcess[t] > 2 { reaches[t] = 0 }
+        let stackRange = "the nfet triode stack range \(catalog.nResistorUnit / 400)…\(catalog.nResistorUnit * 400) ohm"
+        for (t, (u, w, _, _, binding, port)) in terms.enumerated() {
+            if weightExcess[t] > 2 {
+                issues.append(MappingIssue(layer: e.layer, edge: e.edge, quantity: "degeneration of input \(u.lowercased()) (ohm)",
+                    value: frontEnd(t).base,
+                    limit: "\(stackRange) (the largest would weigh the input \(String(format: "%.1f", weightExcess[t]))× too much, so the input is left out: weight 0)",
+                    fix: "weight \(w) is small for this load; raise --alpha or the tanh load"))
+                continue
+            }
+            guard reaches[t] > 0 else { continue }
+            let (_, tail, residue, wanted, stack) = frontEnd(t)
             if abs(stack.ohms / wanted - 1) > 0.02 {
                 issues.append(MappingIssue(layer: e.layer, edge: e.edge, quantity: "degeneration of input \(u.lowercased()) (ohm)",
-                    value: wanted, limit: "the nfet triode stack range \(catalog.nResistorUnit / 400)…\(catalog.nResistorUnit * 400) ohm (realised \(stack.ohms))",
+                    value: wanted, limit: "\(stackRange) (realised \(stack.ohms))",
                     fix: abs(w) < 1 ? "weight \(w) is small for this load; raise --alpha or the tanh load" : "lower --alpha or the tanh load"))
             }
             reff[t] = stack.ohms + residue

@@ -38,13 +38,14 @@ struct TransistorNetlistTests {
         return (circuit, catalog.process, root)
     }
 
-    static func written(_ inputs: [Double], options: TransistorNetlistOptions = TransistorNetlistOptions()) throws -> (String, TransistorNetlist, MappedCircuit) {
+    static func written(_ inputs: [Double], options: TransistorNetlistOptions = TransistorNetlistOptions(),
+                        cards: TransistorModelCards? = nil) throws -> (String, TransistorNetlist, MappedCircuit) {
         let (circuit, process, root) = try circuit()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kn-transistor-text-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let netlist = try TransistorNetlistWriter.write(circuit, process: process, root: root, inputs: inputs,
-                                                        to: dir.appendingPathComponent("t.cir"), options: options)
+                                                        to: dir.appendingPathComponent("t.cir"), options: options, cards: cards)
         return (try String(contentsOf: netlist.url, encoding: .utf8), netlist, circuit)
     }
 
@@ -104,6 +105,14 @@ struct TransistorNetlistTests {
             #expect(!wrapped.contains(".model sky130_fd_pr__") && wrapped.contains(" sky130_fd_pr__nfet_01v8 w="))
             #expect(wrapped.contains("* transistor models: foundry subcircuits"))
         }
+
+        // Cards decided once for a run write the same netlist; cards decided for the other mismatch setting are refused.
+        let nominal = TransistorModelCards(process: process, corner: process.defaultCorner, root: root, mismatch: false)
+        #expect(try Self.written([0.5, -1], cards: nominal).0 == text)
+        #expect(throws: EmitError.self) { try Self.written([0.5, -1], options: TransistorNetlistOptions(mismatchSeed: 3), cards: nominal) }
+        let drawn = TransistorModelCards(process: process, corner: process.defaultCorner, root: root, mismatch: true)
+        #expect(drawn.prebinned == nil && drawn.summary.hasSuffix("mismatch is drawn per instance"))
+        #expect(throws: EmitError.self) { try Self.written([0.5, -1], cards: drawn) }
     }
 
     /// Nodesets name only the nets every cell of a kind names alike: not the ports, not the inner nets of stacks.

@@ -125,6 +125,30 @@ struct MapperTests {
         #expect(issue.edge >= 0 && issue.limit.contains("triode stack") && !issue.fix.isEmpty)
     }
 
+    /// A tanh weight so small that the largest degeneration stack would realise more than twice it is left out
+    /// (both of its front end's gates on V_CM, no tails), and listed with the reason; twomoon's layer 0 edge 37
+    /// (p0 = 3e-4, where the largest stack gives about 0.005) is one.
+    @Test func tinyTanhWeightsAreLeftOutAndListed() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, _) = try catalog("sky130")
+        let samples = try OperatingSamples.simulate(network: network, inputs: try referenceInputs("twomoon"))
+        let circuit = try Mapper(catalog: catalog).map(network: network, samples: samples)
+        let leftOut = circuit.issues.filter { $0.limit.contains("left out") }
+        #expect(leftOut.contains { $0.layer == 0 && $0.edge == 37 && $0.quantity == "degeneration of input s (ohm)" })
+        let kind = try #require(circuit.cellKinds.first)
+        for issue in leftOut {
+            let cells = circuit.layers[issue.layer].cells
+            let c = try #require((0..<cells.count).first { Int(cells.edge[$0]) == issue.edge })
+            let cell = cells.cell(c)
+            let (first, tail) = issue.quantity.contains("input s") ? (2, "ifs") : (4, "ifd")
+            #expect(cell.ports[first] == .vcm && cell.ports[first + 1] == .vcm, "layer \(issue.layer) edge \(issue.edge)")
+            #expect(cell.bias[kind.biasIndex(tail)] == 0)
+            #expect(issue.fix.contains("raise --alpha"))
+        }
+        // Weights the stack realises within twice are built and listed with what was realised.
+        #expect(circuit.issues.allSatisfy { !$0.quantity.contains("degeneration") || $0.limit.contains("left out") || $0.limit.contains("realised") })
+    }
+
     /// The sign of a relu edge picks which node is sunk and which is sourced; the sign of each weight picks
     /// which device of its front end the node drives; the scales of src and des set each front end's G.
     @Test func reluSignSelectsTheOutputOrientation() throws {
