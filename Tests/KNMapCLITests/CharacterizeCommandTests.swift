@@ -58,10 +58,7 @@ struct CharacterizeCommandTests {
         // Misuse is refused with the fix: no file, and a file of another network.
         let missing = try KNMapRun.run(["simulate", model, "--inputs", inputs.path, "--edges", "characterized"])
         #expect(missing.status != 0 && missing.stderr.contains("--characterized"), "\(missing.stderr)")
-        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
-        let example = dir.appendingPathComponent("example.knm").path
-        #expect(try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                                  dir.appendingPathComponent("config.yaml").path, "-o", example]).status == 0)
+        let example = try KNMapRun.importedExample(in: dir)
         let wrong = try KNMapRun.run(["simulate", example, "--samples", "2", "--edges", "characterized", "--characterized", file.path])
         #expect(wrong.status != 0 && wrong.stderr.contains(file.path) && wrong.stderr.contains("do not belong"), "\(wrong.stderr)")
     }

@@ -7,11 +7,7 @@ import Testing
     /// Writes the example network and a 3-sample inputs file into a fresh folder.
     static func exampleModel() throws -> (dir: URL, model: String, inputs: String) {
         let dir = try temporaryFolder()
-        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
-        let model = dir.appendingPathComponent("example.knm").path
-        let imported = try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                                         dir.appendingPathComponent("config.yaml").path, "-o", model])
-        #expect(imported.status == 0, "\(imported.stderr)")
+        let model = try KNMapRun.importedExample(in: dir)
         let inputs = dir.appendingPathComponent("inputs.csv")
         try Data("0.5,-0.25\n-1.0,0.75\n0.1,0.2\n".utf8).write(to: inputs)
         return (dir, model, inputs.path)

@@ -30,6 +30,25 @@ struct KNMapRun {
         return KNMapRun(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                         stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// Writes the shipped example checkpoint into `folder` and imports it as `folder/<name>`, as a user does
+    /// (`kn-map example`, then `kn-map import`); returns the model file's path.
+    static func importedExample(in folder: URL, name: String = "example.knm") throws -> String {
+        let written = try run(["example", "-o", folder.path])
+        guard written.status == 0 else { throw CLIFailure(command: "kn-map example", stderr: written.stderr) }
+        let model = folder.appendingPathComponent(name).path
+        let imported = try run(["import", folder.appendingPathComponent("model.pth").path,
+                                folder.appendingPathComponent("config.yaml").path, "-o", model])
+        guard imported.status == 0 else { throw CLIFailure(command: "kn-map import", stderr: imported.stderr) }
+        return model
+    }
+}
+
+/// A set-up command of a test failed.
+struct CLIFailure: Error, CustomStringConvertible {
+    var command: String
+    var stderr: String
+    var description: String { "\(command) failed: \(stderr)" }
 }
 
 /// A fresh temporary folder, removed by the caller.

@@ -88,9 +88,7 @@ struct MalformedInputCommandTests {
     @Test func nonFiniteInputIsRejectedBySimulate() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try KNMapRun.run(["example", "-o", dir.path])
-        let model = dir.appendingPathComponent("ex.knm").path
-        try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path, dir.appendingPathComponent("config.yaml").path, "-o", model])
+        let model = try KNMapRun.importedExample(in: dir, name: "ex.knm")
         let inputs = dir.appendingPathComponent("in.csv")
         try "0.5,0.25\nnan,1\n".write(to: inputs, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out.csv")

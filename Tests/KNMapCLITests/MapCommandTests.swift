@@ -8,10 +8,7 @@ struct MapCommandTests {
     func mapWritesCircuitAndReportForTheExample(pdk: String) throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try KNMapRun.run(["example", "-o", dir.path])
-        let model = dir.appendingPathComponent("ex.knm").path
-        try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                          dir.appendingPathComponent("config.yaml").path, "-o", model])
+        let model = try KNMapRun.importedExample(in: dir, name: "ex.knm")
         let out = dir.appendingPathComponent("mapped")
         let run = try KNMapRun.run(["map", model, "--pdk", pdk, "--fidelity-edges", "0", "-o", out.path])
         #expect(run.status == 0, "\(run.stderr)")
@@ -26,10 +23,7 @@ struct MapCommandTests {
     @Test func unknownProcessIsRefused() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try KNMapRun.run(["example", "-o", dir.path])
-        let model = dir.appendingPathComponent("ex.knm").path
-        try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                          dir.appendingPathComponent("config.yaml").path, "-o", model])
+        let model = try KNMapRun.importedExample(in: dir, name: "ex.knm")
         let run = try KNMapRun.run(["map", model, "--pdk", "tsmc7", "-o", dir.appendingPathComponent("m").path])
         #expect(run.status != 0)
         #expect(run.stderr.contains("tsmc7"), "\(run.stderr)")

@@ -7,11 +7,7 @@ struct PipelineCommandTests {
     @Test func exampleImportInspectSimulateRunEndToEnd() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
-        let model = dir.appendingPathComponent("example.knm").path
-        let imported = try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                                         dir.appendingPathComponent("config.yaml").path, "-o", model])
-        #expect(imported.status == 0, "\(imported.stderr)")
+        let model = try KNMapRun.importedExample(in: dir)
         let inspect = try KNMapRun.run(["inspect", model, "--tau", "1e-7"])
         #expect(inspect.status == 0)
         #expect(inspect.stdout.contains("60 edges"))
@@ -64,10 +60,7 @@ struct SubnetCommandTests {
     @Test func cutsEdgesAndRefusesImpossiblePicks() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try KNMapRun.run(["example", "-o", dir.path]).status == 0)
-        let model = dir.appendingPathComponent("example.knm").path
-        #expect(try KNMapRun.run(["import", dir.appendingPathComponent("model.pth").path,
-                                  dir.appendingPathComponent("config.yaml").path, "-o", model]).status == 0)
+        let model = try KNMapRun.importedExample(in: dir)
         let sub = dir.appendingPathComponent("sub.knm").path
         let cut = try KNMapRun.run(["subnet", model, "--layer", "1", "--first", "8", "--stride", "7", "-o", sub])
         #expect(cut.status == 0, "\(cut.stderr)")
