@@ -19,14 +19,23 @@ public struct MappedCellProvider: EdgeCellProvider {
 
     /// - Parameters:
     ///   - sensitivities: the measured cells.
+    ///   - network: the mapped network; each cell's sensitivities are taken as its edge's nodes see them
+    ///     (``KNMap/CellSensitivities/seen(src:des:)``: a ground edge with a constant argument shifts one current).
     ///   - source: where the circuit comes from (for the provenance).
-    public init(_ sensitivities: [CellSensitivities], source: String, fallback: AssumedCellTopology? = nil) {
+    public init(_ sensitivities: [CellSensitivities], network: Network, source: String, fallback: AssumedCellTopology? = nil) {
         var cells = [Int: [Int: EdgeCell]]()
-        for s in sensitivities { cells[s.layer, default: [:]][s.edge] = Self.cell(s) }
+        for s in sensitivities {
+            var seen = s
+            if network.layers.indices.contains(s.layer), network.layers[s.layer].edges.count > s.edge {
+                let edges = network.layers[s.layer].edges
+                seen = s.seen(src: Int(edges.src[s.edge]), des: Int(edges.des[s.edge]))
+            }
+            cells[s.layer, default: [:]][s.edge] = Self.cell(seen)
+        }
         self.cells = cells
         self.fallback = fallback
         let count = sensitivities.count
-        provenance = "MAPPED cells of \(source): \(count) cell\(count == 1 ? "" : "s") with device sensitivities measured in ngspice (ΔVT step \(CellBench.thresholdStep * 1e3) mV, Δβ/β step \(CellBench.currentFactorStep * 100) %, one-sided)"
+        provenance = "MAPPED cells of \(source): \(count) cell\(count == 1 ? "" : "s") with device sensitivities measured in ngspice (ΔVT step \(CellBench.thresholdStep * 1e3) mV, Δβ/β step \(CellBench.currentFactorStep * 100) %, one-sided; a ground edge with a constant argument shifts its one current)"
             + (fallback.map { "; other edges: " + $0.provenance } ?? "")
     }
 

@@ -75,7 +75,7 @@ extension MappedFolder {
         if let data = try? Data(contentsOf: cache), let stored = try? JSONDecoder.nonConforming.decode(SensitivityCache.self, from: data),
            stored.circuitDigest == digest, stored.deviceSamples == deviceSamples {
             FileHandle.standardError.write(Data("read the sensitivities of \(stored.cells.count) cell\(stored.cells.count == 1 ? "" : "s") from \(cache.path)\n".utf8))
-            return MappedCellProvider(stored.cells, source: circuitURL.path)
+            return MappedCellProvider(stored.cells, network: network, source: circuitURL.path)
         }
         let operating = try OperatingSamples.simulate(network: network, inputs: MapPipeline.defaultInputs(for: network, count: 16, seed: 1))
         var bench = CellBench(runner: FidelityRunner(mapper: Mapper(catalog: catalog), root: .resolve(), ngspice: try Ngspice.locate()))
@@ -95,7 +95,7 @@ extension MappedFolder {
         try AtomicFile.write(try JSONEncoder.nonConforming(pretty: false).encode(SensitivityCache(circuitDigest: digest, deviceSamples: deviceSamples, cells: sensitivities)),
                              to: cache)
         try? FileManager.default.removeItem(at: parts.folder)
-        return MappedCellProvider(sensitivities, source: circuitURL.path)
+        return MappedCellProvider(sensitivities, network: network, source: circuitURL.path)
     }
 
 }
