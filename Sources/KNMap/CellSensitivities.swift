@@ -108,7 +108,7 @@ extension CellSensitivities {
     /// the unused copy's own shift lands in the amplitudes and the copy divided by act(b): with act(b) of a few
     /// hundredths, σ of hundreds of per cent, which a network multiplies with arguments that do move (a 60-edge
     /// twomoon cut predicted 4× the σ that ngspice measured). Here each device's shift of the used side's current,
-    /// `act'(b)·offset + act(b)·amplitude` (des: the amplitude times the copy), is split between offset and
+    /// `act'(b)·offset + act(b)·amplitude` (for des: amplitude plus copy, to first order), is split between offset and
     /// amplitude at least norm, and gain and copy are 0. Any other edge is returned unchanged.
     public func seen(src: Int, des: Int) -> CellSensitivities {
         guard (src == 0) != (des == 0) else { return self }
