@@ -47,10 +47,8 @@ struct SubnetCommand: ParsableCommand {
     func run() throws {
         let network = try ModelFile.read(from: URL(fileURLWithPath: model))
         var picked = edges
-        if let first {
-            guard network.layers.indices.contains(layer) else {
-                throw ModelError.invalid(model, "--layer \(layer) does not exist; the model has layers 0…\(network.layers.count - 1)")
-            }
+        // A layer the model lacks is refused by `subnetwork`, with the layers it has.
+        if let first, network.layers.indices.contains(layer) {
             let count = network.layers[layer].edgeCount
             picked = Array(Swift.stride(from: 0, to: count, by: stride).prefix(first))
             guard picked.count == first else {

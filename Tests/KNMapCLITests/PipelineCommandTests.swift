@@ -78,6 +78,9 @@ struct SubnetCommandTests {
         let noLayer = try KNMapRun.run(["subnet", model, "--layer", "5", "--edge", "0", "-o", tooMany])
         #expect(noLayer.status != 0)
         #expect(noLayer.stderr.contains("layer 5") && noLayer.stderr.contains("pick one of them"), "\(noLayer.stderr)")
+        let noLayerFirst = try KNMapRun.run(["subnet", model, "--layer", "5", "--first", "3", "-o", tooMany])
+        #expect(noLayerFirst.status != 0)
+        #expect(noLayerFirst.stderr.contains("layer 5") && noLayerFirst.stderr.contains("pick one of them"), "\(noLayerFirst.stderr)")
         #expect(!FileManager.default.fileExists(atPath: tooMany))
     }
 }
