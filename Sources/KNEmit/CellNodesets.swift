@@ -16,8 +16,8 @@ import KNProcess
 /// so that cost grows with the square of the circuit. Measured on twomoon cuts (sky130 tt, ngspice 46, operating
 /// point and two steps): 50 cells 13 s with nodesets against 60 s from zero (2,361 iterations); 200 cells 347 s
 /// (16 iterations of the operating point took 333 s) against 360 s from zero (3,614 iterations). So the
-/// verifier and the netlist Monte Carlo use them up to ``largestCircuit`` cells and start larger circuits from
-/// zero.
+/// verifier and the netlist Monte Carlo use them up to ``largestCircuit`` cells and start larger circuits with a
+/// settle phase whose pull sources hold the same typical nets (``OperatingPointStart``).
 ///
 /// The representative of a kind is the cell with the most device slots and bias references in use, so that
 /// its nets cover the others'. Only nets that every cell of a kind names alike get a value: the drains, gates

@@ -92,10 +92,12 @@ public struct TransistorMonteCarlo: Sendable {
         // Every chip's operating point starts from the nominal cells' typical nets (not part of the run's identity:
         // a start point does not change the solution).
         var startOptions = options
-        if startOptions.nodesets == nil, CellNodesets.pay(for: circuit), !remaining.isEmpty {
-            let work = try Ngspice.workDirectory(prefix: "kn-netlist-mc")
-            defer { Ngspice.removeWorkDirectory(work) }
-            startOptions.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: work, runner: runner)
+        if !remaining.isEmpty {
+            startOptions.start = try OperatingPointStart.resolve(options.start, for: circuit) {
+                let work = try Ngspice.workDirectory(prefix: "kn-netlist-mc")
+                defer { Ngspice.removeWorkDirectory(work) }
+                return try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: work, runner: runner)
+            }
         }
         let chipBase = startOptions
         let slots = ResultSlots<Chip, any Error>(count: remaining.count)

@@ -37,16 +37,15 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     /// transistor count on sky130. A process whose cards cannot be shared keeps its subcircuits, and the header
     /// says why. A netlist with a mismatch seed always keeps them: each instance draws its own mismatch.
     public var prebinned: Bool
-    /// Where ngspice starts the operating point: typical internal voltages per cell kind, a `.nodeset` line in
-    /// every cell subcircuit (``CellNodesets``). `nil` writes none; ``TransistorVerifier`` and the netlist Monte
-    /// Carlo measure them first when they are `nil` and the circuit is small enough for them to pay
-    /// (``CellNodesets/pay(for:)``).
-    public var nodesets: CellNodesets?
+    /// How ngspice reaches the operating point (``OperatingPointStart``). `nil` means: ``TransistorVerifier`` and
+    /// the netlist Monte Carlo measure the typical cells and choose (``OperatingPointStart/automatic(for:typical:)``),
+    /// and a netlist written directly starts cold.
+    public var start: OperatingPointStart?
 
     public init(reltol: Double = 1e-4, vntol: Double? = nil, abstol: Double? = nil, maxStep: Double = 5e-3,
                 switchRamp: Double = 1e-3, method: IntegrationMethod = .gear, klu: Bool = true,
                 rawfileEncoding: RawfileEncoding = .binary, source: String? = nil, mismatchSeed: Int? = nil,
-                prebinned: Bool = true, nodesets: CellNodesets? = nil) {
+                prebinned: Bool = true, start: OperatingPointStart? = nil) {
         self.reltol = reltol
         self.vntol = vntol
         self.abstol = abstol
@@ -58,7 +57,7 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
         self.source = source
         self.mismatchSeed = mismatchSeed
         self.prebinned = prebinned
-        self.nodesets = nodesets
+        self.start = start
     }
 
     /// Checks that every setting is finite and positive.
@@ -68,6 +67,12 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
         }
         for (name, v) in [("vntol", vntol), ("abstol", abstol)] {
             if let v, !(v.isFinite && v > 0) { throw .invalid("transistor options.\(name)", "must be finite and positive, got \(v)") }
+        }
+        if let phase = start?.settlePhase {
+            try phase.validate()
+            guard phase.duration * (1 - phase.fade) > switchRamp else {
+                throw .invalid("transistor options.start settle", "leaves \(phase.duration * (1 - phase.fade)) model time units between the end of the pulls and layer 0's switches, not more than a switch ramp (\(switchRamp)); make the phase longer or the fade shorter")
+            }
         }
         if let mismatchSeed, mismatchSeed < 1 {
             throw .invalid("transistor options.mismatchSeed", "must be a positive integer (ngspice's .option seed), got \(mismatchSeed)")

@@ -28,8 +28,9 @@ import KNProcess
 ///   unit of the bank, so that a large bank settles quickly. The N units of a node or bank are one instance
 ///   with `m=N` (and the model's ``KNProcess/CapacitorOption/unitCountParameter`` = N, which keeps a mismatch
 ///   draw that of N units): the same circuit as N instances, without their 2·N internal nets;
-/// - given ``TransistorNetlistOptions/nodesets``, a `.nodeset` line in every cell subcircuit (``CellNodesets``):
-///   the operating point then starts next to its solution instead of at zero;
+/// - by ``TransistorNetlistOptions/start``, a `.nodeset` line in every cell subcircuit (``CellNodesets``), so that
+///   the operating point starts next to its solution instead of at zero, or the pull sources of a settle phase
+///   (``SettlePhase``: B-sources that are exactly zero from the middle of the phase on, before the network starts);
 /// - `.ic v(n<k>)=vcm+alpha(0,k)·x_k` for every node (and V_CM for every bank): without `uic`, ngspice solves
 ///   the operating point with the nodes held there and releases them at t = 0;
 /// - a `.control` block that saves only the node voltages, runs `tran` to the last anchor, writes a rawfile
@@ -57,7 +58,7 @@ public enum TransistorNetlistWriter {
             throw EmitError.invalid("process \(process.name)", "has no mismatch switch (a parameter with role mismatchSwitch in pdk/\(process.name).xml), so a netlist Monte Carlo would draw no mismatch; add it, or run without a mismatch seed")
         }
         let plan = try TransistorCircuitPlan(circuit, process: process, inputs: inputs)
-        let schedule = try TransistorSchedule(circuit, switchRamp: options.switchRamp)
+        let schedule = try TransistorSchedule(circuit, switchRamp: options.switchRamp, settle: options.start?.settlePhase?.duration ?? 0)
         let corner = try process.corner(named: circuit.corner)
         let nfet = try process.device(polarity: .n), pfet = try process.device(polarity: .p)
         let raw = url.deletingPathExtension().appendingPathExtension("raw")
@@ -70,7 +71,8 @@ public enum TransistorNetlistWriter {
             throw EmitError.invalid("transistor model cards", "were decided \(cards.mismatch ? "with" : "without") mismatch but the netlist is written \(cards.mismatch ? "without" : "with") a mismatch seed; decide them with the netlists' own mismatch setting")
         }
         let prebinned = cards.prebinned
-        let subcircuits = try TransistorSubcircuits(circuit, process: process, prebinned: prebinned, nodesets: options.nodesets)
+        let subcircuits = try TransistorSubcircuits(circuit, process: process, prebinned: prebinned, start: options.start,
+                                                   schedule: schedule)
         stats.cellSubcircuits = subcircuits.count
 
         try writeText(to: url) { out in
@@ -136,8 +138,14 @@ public enum TransistorNetlistWriter {
 
             // Cell subcircuits.
             try out.line("* cell subcircuits: \(subcircuits.count) distinct sizings of \(plan.cellCount) cells (bias currents are parameters)")
-            if let nodesets = options.nodesets, !nodesets.volts.isEmpty {
+            switch options.start {
+            case let .nodesets(typical)? where !typical.volts.isEmpty:
                 try out.line("* operating-point start: each subcircuit's .nodeset holds the internal nets of a typical cell of its kind, ports at V_CM")
+            case let .settle(typical, phase)? where !typical.volts.isEmpty:
+                try out.line("* operating-point start: settle phase of \(f(schedule.settle)) s before anchor 0, switches open; each subcircuit's Bpull sources")
+                try out.line("* pull its internal nets to those of a typical cell of its kind (ports at V_CM) with \(f(phase.conductance)) S at t = 0,")
+                try out.line("* fading to exactly zero at \(f(phase.fade * schedule.settle)) s: simulation aids, not circuit elements")
+            default: break
             }
             for lines in subcircuits.definitions { for line in lines { try out.line(line) } }
             try out.line("")
@@ -219,6 +227,12 @@ public enum TransistorNetlistWriter {
                     stats.mosfets += kind.slots.indices.reduce(0) { $0 + (cell.fingers[$1] > 0 ? kind.units($1, series: cell.series[$1]) : 0) }
                     stats.cells += 1
                 }
+                try out.line("")
+            }
+
+            if let phase = options.start?.settlePhase {
+                try out.line("* input drive during the settle phase (simulation aid): holds each node at its input, fading to exactly zero at \(f(schedule.settle - schedule.ramp)) s")
+                for (k, volts) in plan.initialVolts.enumerated() { try out.line(phase.holdLine(node: k + 1, volts: volts, schedule: schedule)) }
                 try out.line("")
             }
 

@@ -4,7 +4,8 @@ import KNProcess
 
 /// The cell subcircuits of a transistor netlist: cells of one kind whose device slots have the same fingers
 /// and series units, and the same set of nonzero bias slots, share one subcircuit; the bias currents are
-/// subcircuit parameters that each instance sets. Given ``CellNodesets``, each holds a `.nodeset` line.
+/// subcircuit parameters that each instance sets. Each holds what its ``OperatingPointStart`` needs: a
+/// `.nodeset` line, or the pull sources of a settle phase.
 struct TransistorSubcircuits {
     private struct Key: Hashable {
         var kind: String
@@ -20,7 +21,8 @@ struct TransistorSubcircuits {
 
     var count: Int { definitions.count }
 
-    init(_ circuit: MappedCircuit, process: ProcessDescription, prebinned: PrebinnedModels?, nodesets: CellNodesets?) throws {
+    init(_ circuit: MappedCircuit, process: ProcessDescription, prebinned: PrebinnedModels?, start: OperatingPointStart?,
+         schedule: TransistorSchedule) throws {
         for kind in circuit.cellKinds { writers[kind.name] = SpiceCellWriter(process: process, kind: kind, prebinned: prebinned) }
         for layer in circuit.layers {
             guard let writer = writers[layer.cells.kind] else {
@@ -33,8 +35,16 @@ struct TransistorSubcircuits {
                 let name = "kn_\(writer.kind.name)_\(definitions.count)"
                 names[key] = name
                 var lines = try writer.subcircuit(name: name, cell: cell, biasParameters: true)
-                // The nets a nodeset names depend only on the slots and biases in use, which the key holds.
-                if let line = nodesets?.line(for: cell, kind: writer.kind) { lines.insert(line, at: lines.count - 1) }
+                // The nets a nodeset or a pull names depend only on the slots and biases in use, which the key holds.
+                switch start {
+                case nil, .cold?: break
+                case let .nodesets(typical)?:
+                    if let line = typical.line(for: cell, kind: writer.kind) { lines.insert(line, at: lines.count - 1) }
+                case let .settle(typical, phase)?:
+                    let pulls = typical.pullLines(for: cell, kind: writer.kind, conductance: phase.conductance,
+                                                  fadeEnd: phase.fade * schedule.settle)
+                    lines.insert(contentsOf: pulls, at: lines.count - 1)
+                }
                 definitions.append(lines)
             }
         }

@@ -74,9 +74,9 @@ public enum TransistorVerifier {
         // The model files are read once for every netlist of the run.
         let cards = TransistorModelCards(process: process, corner: try process.corner(named: circuit.corner), root: root,
                                          mismatch: options.mismatchSeed != nil, preferPrebinned: options.prebinned)
-        if options.nodesets == nil, CellNodesets.pay(for: circuit) {
-            options.nodesets = try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner,
-                                                        cards: cards.mismatch ? nil : cards)
+        options.start = try OperatingPointStart.resolve(options.start, for: circuit) {
+            try CellNodesets.measure(circuit: circuit, process: process, root: root, folder: folder, runner: runner,
+                                     cards: cards.mismatch ? nil : cards)
         }
         var written: [TransistorNetlist] = []
         for (j, x) in inputs.enumerated() {

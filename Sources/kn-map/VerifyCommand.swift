@@ -89,8 +89,15 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "ngspice-transistor: instantiate the foundry's MOSFET subcircuits and let ngspice bin every instance, instead of naming each transistor's bin (the same circuit; set-up grows with the square of the transistor count on sky130).")
     var foundrySubcircuits = false
 
-    @Flag(help: "ngspice-transistor: start ngspice's operating point from zero instead of the typical cells' nodesets (the same solution, reached by gmin stepping).")
-    var coldStart = false
+    @Option(help: "ngspice-transistor: how ngspice reaches the operating point: auto (nodesets up to 100 cells, a settle phase beyond), cold (from zero, by gmin stepping), nodesets (the typical cells' nets), settle (a settle phase before t = 0 whose pulls to the typical nets fade out). The same solution each way.")
+    var start: StartChoice = .auto
+
+    @Option(help: "ngspice-transistor: the settle phase's length in model time units (with --start settle or auto).")
+    var settle: Double = SettlePhase().duration
+
+    enum StartChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, cold, nodesets, settle
+    }
 
     var toleranceValue: Double { tolerance ?? (flow == .ngspiceTransistor ? 0.05 : 1e-4) }
     var timeoutValue: Double { timeout ?? (flow == .ngspiceTransistor ? 7200 : 600) }

@@ -44,7 +44,12 @@ extension VerifyCommand {
         var options = TransistorNetlistOptions()
         options.source = URL(fileURLWithPath: model).lastPathComponent
         options.prebinned = !foundrySubcircuits
-        if coldStart { options.nodesets = CellNodesets() }
+        switch start {
+        case .auto: options.start = CellNodesets.pay(for: mapped) ? nil : .settle(CellNodesets(), SettlePhase(duration: settle))
+        case .cold: options.start = .cold
+        case .nodesets: options.start = .nodesets(CellNodesets())
+        case .settle: options.start = .settle(CellNodesets(), SettlePhase(duration: settle))
+        }
         let result: TransistorVerification
         do {
             result = try TransistorVerifier.verify(circuit: mapped, network: network, process: catalog.process, root: .resolve(),

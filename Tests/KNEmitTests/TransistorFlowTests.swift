@@ -100,13 +100,23 @@ struct TransistorFlowTests {
         // result to the convergence tolerance, at many more iterations (measured: 2,246 instead of 227).
         let cold = try TransistorVerifier.verify(circuit: circuit, network: network, process: catalog.process, root: root,
                                                  inputs: [[0.8, -0.5]], folder: folder.appendingPathComponent("cold"),
-                                                 tolerance: 0.05, options: TransistorNetlistOptions(nodesets: CellNodesets()), processes: 1)
+                                                 tolerance: 0.05, options: TransistorNetlistOptions(start: .cold), processes: 1)
         let coldSample = try #require(cold.samples.first)
         let coldDifference = zip(sample.measured.joined(), coldSample.measured.joined()).map { abs($0 - $1) }.max() ?? .infinity
         #expect(coldDifference < 1e-4, "the nodesets moved the result by \(coldDifference) units")
         let warm = usage.iterations, coldIterations = try #require(coldSample.usage?.iterations)
         #expect(warm * 3 < coldIterations, "iterations with nodesets \(warm), without \(coldIterations)")
         print("iterations: with the typical cells' nodesets \(warm), from zero \(coldIterations)")
+
+        // A settle phase holds the same typical nets with pulls that fade out before the network starts: the same
+        // result, read at anchors that moved later by the phase.
+        let settled = try TransistorVerifier.verify(circuit: circuit, network: network, process: catalog.process, root: root,
+                                                    inputs: [[0.8, -0.5]], folder: folder.appendingPathComponent("settle"), tolerance: 0.05,
+                                                    options: TransistorNetlistOptions(start: .settle(CellNodesets(), SettlePhase())), processes: 1)
+        let settledSample = try #require(settled.samples.first)
+        let settleDifference = zip(sample.measured.joined(), settledSample.measured.joined()).map { abs($0 - $1) }.max() ?? .infinity
+        print("settle phase: \(settledSample.usage?.iterations ?? -1) iterations, result moved by \(settleDifference) units")
+        #expect(settleDifference < 1e-4, "the settle phase moved the result by \(settleDifference) units")
     }
 
     /// Ten twomoon edges with the mapper's own scaling: C carries the cells' gate load and keeps tau ten times

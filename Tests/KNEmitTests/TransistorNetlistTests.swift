@@ -118,7 +118,7 @@ struct TransistorNetlistTests {
     /// Nodesets name only the nets every cell of a kind names alike: not the ports, not the inner nets of stacks.
     @Test func nodesetsNameTheCellsOwnNets() throws {
         let typical = CellNodesets(volts: ["tanh2": ["tq": 0.31, "bq": 0.56, "src": 1.0, "rd_1": 0.5]])
-        let (text, _, circuit) = try Self.written([0.5, -1], options: TransistorNetlistOptions(nodesets: typical))
+        let (text, _, circuit) = try Self.written([0.5, -1], options: TransistorNetlistOptions(start: .nodesets(typical)))
         let lines = text.split(separator: "\n").map(String.init)
         let nodesets = lines.filter { $0.hasPrefix(".nodeset") }
         #expect(nodesets.count == lines.filter { $0.hasPrefix(".subckt kn_tanh2_") }.count)
@@ -129,6 +129,43 @@ struct TransistorNetlistTests {
         #expect(CellNodesets.pay(for: circuit))
         let (none, _, _) = try Self.written([0.5, -1])
         #expect(!none.contains(".nodeset"))
+    }
+
+    /// A settle phase turns the typical nets into pull sources that vanish before anchor 0, holds the nodes at
+    /// their inputs meanwhile, keeps every switch open and moves the anchors later by the phase.
+    @Test func settlePhasePullsFadeBeforeTheNetworkStarts() throws {
+        let typical = CellNodesets(volts: ["tanh2": ["tq": 0.31, "bq": 0.56, "src": 1.0]])
+        let phase = SettlePhase(duration: 0.05)
+        let (text, netlist, circuit) = try Self.written([0.5, -1], options: TransistorNetlistOptions(start: .settle(typical, phase)))
+        let (plain, plainNetlist, _) = try Self.written([0.5, -1])
+        let lines = text.split(separator: "\n").map(String.init)
+        let settle = 0.05 * circuit.shortestTau
+        #expect(netlist.schedule.settle == settle)
+        #expect(zip(netlist.schedule.anchorTimes, plainNetlist.schedule.anchorTimes).allSatisfy { abs($0 - $1 - settle) < 1e-15 })
+        // Every subcircuit pulls its two typical nets (not the port src), and nothing else is a nodeset.
+        let fadeEnd = String(format: "%.9g", 0.5 * settle)
+        let pulls = lines.filter { $0.hasPrefix("Bpull") }
+        #expect(pulls.count == 2 * lines.filter { $0.hasPrefix(".subckt kn_tanh2_") }.count)
+        #expect(pulls.contains("Bpull0 tq 0 I=0.001*max(0,1-time/\(fadeEnd))*max(0,1-time/\(fadeEnd))*(v(tq)-0.31)")
+                || pulls.contains("Bpull1 tq 0 I=0.001*max(0,1-time/\(fadeEnd))*max(0,1-time/\(fadeEnd))*(v(tq)-0.31)"))
+        #expect(!text.contains(".nodeset") && !plain.contains("Bpull") && !plain.contains("Bhold"))
+        // The input drive holds both input nodes (and node 3, at V_CM) until one ramp before anchor 0.
+        let holds = lines.filter { $0.hasPrefix("Bhold") }
+        #expect(holds.count == 3 && holds[0].hasPrefix("Bhold1 n1 0 I=0.01*min(1,max(0,(\(String(format: "%.9g", settle - netlist.schedule.ramp))-time)/"))
+        // The pulls and the hold are exactly zero from anchor 0 on, by their formulas.
+        let s = circuit.scaling
+        #expect(holds[0].hasSuffix("*(v(n1)-\(String(format: "%.12g", s.vcm + s.alpha(layer: 0, node: 1) * 0.5)))"))
+        // Layer 0's switches are open until the phase ends and cross over at anchor 0.
+        let en0 = try #require(lines.first { $0.hasPrefix("Ven0 ") })
+        #expect(en0.hasPrefix("Ven0 en0 0 PWL(0.0 0.0 ") && en0.contains(" \(TextSink.format(netlist.schedule.anchorTimes[0])) 0.9 "))
+        #expect(text.contains("* settle phase: [0, \(settle)) s"))
+        // A phase that leaves no time between the pulls and the switches is refused with its place.
+        #expect(throws: EmitError.self) {
+            try Self.written([0.5, -1], options: TransistorNetlistOptions(start: .settle(typical, SettlePhase(duration: 0.0015, fade: 0.5))))
+        }
+        #expect(throws: EmitError.self) {
+            try Self.written([0.5, -1], options: TransistorNetlistOptions(start: .settle(typical, SettlePhase(duration: 0.05, fade: 1))))
+        }
     }
 
     @Test func initialConditionsHoldTheInputsAtTheLayerZeroScale() throws {
