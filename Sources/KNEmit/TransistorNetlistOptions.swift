@@ -38,7 +38,7 @@ public struct TransistorNetlistOptions: Hashable, Codable, Sendable {
     /// says why. A netlist with a mismatch seed always keeps them: each instance draws its own mismatch.
     public var prebinned: Bool
     /// How ngspice reaches the operating point (``OperatingPointStart``). `nil` means: ``TransistorVerifier`` and
-    /// the netlist Monte Carlo measure the typical cells and choose (``OperatingPointStart/automatic(for:typical:)``),
+    /// the netlist Monte Carlo measure the typical cells and choose (``OperatingPointStart/resolve(_:for:measure:)``),
     /// and a netlist written directly starts cold.
     public var start: OperatingPointStart?
 

@@ -105,6 +105,7 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         if let tolerance { guard tolerance > 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a positive number of model units") } }
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+        guard settle > 0, settle.isFinite else { throw ValidationError("--settle must be a positive number of model time units") }
         if flow == .ngspiceTransistor {
             guard pdk != nil || circuit != nil else {
                 throw ValidationError("--flow ngspice-transistor needs --pdk NAME (to map MODEL) or --circuit FILE (a circuit.json from `kn-map map`)")

@@ -78,5 +78,15 @@ import Testing
         // The same numbers as the first run: the circuit and the simulation are deterministic.
         let rows = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("     0 ") }.map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") } }
         #expect(rows(strict.stdout) == rows(loose.stdout) && !rows(loose.stdout).isEmpty)
+        // --start settle writes a settle phase (the 4-cell flow test bounds what it changes); a phase of no length is refused.
+        let circuit = keep.appendingPathComponent("circuit.json").path
+        let keepSettle = dir.appendingPathComponent("settle")
+        let settled = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs,
+                                        "--tolerance", "1e6", "--start", "settle", "--keep", keepSettle.path])
+        #expect(settled.status == 0, "\(settled.stdout)\n\(settled.stderr)")
+        let netlist = try String(contentsOf: keepSettle.appendingPathComponent("transistor-0.cir"), encoding: .utf8)
+        #expect(netlist.contains("\nBpull0 ") && netlist.contains("\nBhold1 n1 0 I=") && netlist.contains("* settle phase: [0, "))
+        let none = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs, "--settle", "0"])
+        #expect(none.status == 64 && none.stderr.contains("--settle must be a positive number"), "\(none.stderr)")
     }
 }
