@@ -12,7 +12,8 @@ import KNMap
 /// - ``settle(_:_:)``: a settle phase before the network's t = 0 (``SettlePhase``). The same typical voltages
 ///   are held by pull conductances that fade out over the phase, while the layer switches are open and the node
 ///   capacitors keep the input; the cells then settle in the transient. Each iteration costs what a transient
-///   step costs, whatever the circuit's size.
+///   step costs, whatever the circuit's size: on the whole twomoon circuit (600 cells, 85,011 MOSFETs; sky130,
+///   ngspice 46) the operating point takes 7.1 s instead of 5,042 s with nodesets, and a sample 8.5 minutes.
 public enum OperatingPointStart: Hashable, Sendable, Codable {
     /// From zero: ngspice's Newton iteration and gmin stepping.
     case cold
@@ -25,14 +26,6 @@ public enum OperatingPointStart: Hashable, Sendable, Codable {
     public var settlePhase: SettlePhase? {
         if case let .settle(_, phase) = self { return phase }
         return nil
-    }
-
-    /// The typical nets this start writes, if any.
-    public var typical: CellNodesets? {
-        switch self {
-        case .cold: nil
-        case let .nodesets(n), let .settle(n, _): n
-        }
     }
 
     /// Whether this start needs typical nets that it does not hold yet (a nodeset or settle start with none).
