@@ -109,7 +109,7 @@ struct TransistorCircuitPlan {
         lines.append("layers: \(circuit.layers.count), nodes per layer: \(circuit.layers.map(\.nodeCount)), cells per layer: \(circuit.layers.map(\.cells.count))")
         lines.append("anchors (circuit time, s): \(schedule.anchorTimes); layer k conducts during [anchor_k, anchor_k+1)")
         if schedule.settle > 0 {
-            lines.append("settle phase: [0, \(schedule.settle)) s, every switch open and the nodes holding the input; the network's t = 0 is anchor 0")
+            lines.append("settle phase: [0, \(schedule.settle)) s, every switch open and the nodes holding the input; the network's t = 0 is anchor 0; its pull (Bpull) and input-drive (Bhold) sources are simulation aids, exactly zero from anchor 0 on")
         }
         lines.append("ideal elements: the supplies, the references, the switch drive sources and one bias current per nonzero bias slot of each cell")
         return lines
