@@ -36,19 +36,22 @@ public enum OperatingPointStart: Hashable, Sendable, Codable {
         }
     }
 
-    /// The start the verifier and the netlist Monte Carlo use for `circuit`, given what was asked (`nil`: choose)
-    /// and the typical nets, measured by `measure` only when needed. They choose nodesets up to
-    /// ``CellNodesets/largestCircuit`` cells (where they pay) and a default settle phase beyond.
+    /// The start chosen for `circuit`, its typical nets still to be measured: nodesets up to
+    /// ``CellNodesets/largestCircuit`` cells (where they pay), beyond them a settle phase `phase`.
+    public static func automatic(for circuit: MappedCircuit, phase: SettlePhase = SettlePhase()) -> OperatingPointStart {
+        CellNodesets.pay(for: circuit) ? .nodesets(CellNodesets()) : .settle(CellNodesets(), phase)
+    }
+
+    /// The start the verifier and the netlist Monte Carlo use for `circuit`: what was asked (`nil`:
+    /// ``automatic(for:phase:)``), with its typical nets measured by `measure` when it needs them.
     public static func resolve(_ asked: OperatingPointStart?, for circuit: MappedCircuit,
                                measure: () throws -> CellNodesets) rethrows -> OperatingPointStart {
-        switch asked {
-        case nil:
-            let typical = try measure()
-            return CellNodesets.pay(for: circuit) ? .nodesets(typical) : .settle(typical, SettlePhase())
-        case let start? where !start.needsTypical: return start
-        case .nodesets?: return .nodesets(try measure())
-        case let .settle(_, phase)?: return .settle(try measure(), phase)
-        case .cold?: return .cold
+        let start = asked ?? automatic(for: circuit)
+        guard start.needsTypical else { return start }
+        switch start {
+        case .cold: return .cold
+        case .nodesets: return .nodesets(try measure())
+        case let .settle(_, phase): return .settle(try measure(), phase)
         }
     }
 }

@@ -45,7 +45,7 @@ extension VerifyCommand {
         options.source = URL(fileURLWithPath: model).lastPathComponent
         options.prebinned = !foundrySubcircuits
         switch start {
-        case .auto: options.start = CellNodesets.pay(for: mapped) ? nil : .settle(CellNodesets(), SettlePhase(duration: settle))
+        case .auto: options.start = .automatic(for: mapped, phase: SettlePhase(duration: settle))
         case .cold: options.start = .cold
         case .nodesets: options.start = .nodesets(CellNodesets())
         case .settle: options.start = .settle(CellNodesets(), SettlePhase(duration: settle))
