@@ -20,6 +20,9 @@ public enum TransistorVerifier {
     ///
     /// - Parameters:
     ///   - circuit: the mapped circuit of `network` (``checkMatch(_:_:)`` is applied).
+    ///   - target: the network the circuit must reproduce, when it is not `network` itself: for a network retrained
+    ///     against its cells (`kn-map retrain --characterized`), the original it was retrained from. It must have
+    ///     `network`'s anchors and node counts.
     ///   - tolerance: the largest allowed RMS difference at any anchor, model units.
     ///   - characterized: the laws `kn-map map --characterize-edges` fitted to the cells, and the largest allowed
     ///     RMS difference against them.
@@ -30,6 +33,7 @@ public enum TransistorVerifier {
     ///   `SimulationError` when the model simulation fails, ``RawfileError``/``VerificationError`` when the
     ///   results cannot be read.
     public static func verify(circuit: MappedCircuit, network: Network, process: ProcessDescription, root: PDKRoot,
+                              target: Network? = nil,
                               inputs: [[Double]], folder: URL, name: String = "transistor", tolerance: Double = 0.05,
                               characterized: (laws: CharacterizedEdges, tolerance: Double)? = nil,
                               options: TransistorNetlistOptions = TransistorNetlistOptions(),
@@ -39,6 +43,9 @@ public enum TransistorVerifier {
         guard tolerance.isFinite, tolerance > 0 else { throw EmitError.invalid("tolerance", "must be finite and positive, got \(tolerance)") }
         if let processes, processes < 1 { throw EmitError.invalid("processes", "must be at least 1, got \(processes)") }
         try checkMatch(circuit, network)
+        if let target, target.anchors != network.anchors || target.layers.map(\.nodeCount) != network.layers.map(\.nodeCount) {
+            throw EmitError.invalid("target", "has anchors \(target.anchors) and \(target.layers.map(\.nodeCount)) nodes per layer, the mapped network \(network.anchors) and \(network.layers.map(\.nodeCount)); give the network the mapped one was retrained from")
+        }
         try process.verifyInstalled(in: root)
         var foundryRunner = runner
         foundryRunner.spiceinit = spiceinit
@@ -46,7 +53,7 @@ public enum TransistorVerifier {
         _ = try runner.resolveExecutable()
 
         let start = Date()
-        let simulator = try Simulator(network: network, options: SimulationOptions(method: .exact))
+        let simulator = try Simulator(network: target ?? network, options: SimulationOptions(method: .exact))
         let expected = try simulator.run(batch: inputs).map(\.states)
         let characterizedStates = try characterized.map { characterized -> [[[Double]]] in
             guard characterized.tolerance.isFinite, characterized.tolerance > 0 else {

@@ -10,11 +10,14 @@ struct AffineLayer: Sendable {
     let des: [Int32]
     var ws: [Double], wd: [Double], b: [Double], As: [Double], Ad: [Double]
     let activation: Activation
+    /// The characterized cells' terms beyond the affine law (compression, output offsets, knee), or nil.
+    let cell: CellLawErrors.Layer?
 
     var edgeCount: Int { src.count }
 
-    /// The family's law with the effective-parameter deviations applied (see ``EffectiveParameter``).
-    init(layer: Layer, family: EdgeFamily, deviations d: EdgeDeviations?) {
+    /// The family's law with the effective-parameter deviations applied (see ``EffectiveParameter``), and with
+    /// `errors` the characterized cells' errors on top (see ``CellLawErrors``).
+    init(layer: Layer, family: EdgeFamily, deviations d: EdgeDeviations?, errors: CellLawErrors.Layer? = nil) {
         let e = layer.edgeCount
         nodeCount = layer.nodeCount
         src = layer.edges.src
@@ -37,7 +40,15 @@ struct AffineLayer: Sendable {
             }
             As[k] = amp
             Ad[k] = amp * (1 + c)
+            if let x = errors {
+                ws[k] = x.ratioWs[k] * ws[k] + x.addWs[k]
+                wd[k] = x.ratioWd[k] * wd[k] + x.addWd[k]
+                b[k] += x.offset[k]
+                As[k] = x.ratioAs[k] * As[k] + x.addAs[k]
+                Ad[k] = x.ratioAd[k] * Ad[k] + x.addAd[k]
+            }
         }
+        cell = errors.flatMap { $0.hasNonAffineTerms ? $0 : nil }
     }
 
     enum Form { case difference, weighted, shiftedScaled, conductance }
@@ -65,8 +76,16 @@ struct AffineLayer: Sendable {
     /// Chains the gradient with respect to (w_s, w_d, b, A_s, A_d) of each edge back to the parameter rows,
     /// adding into `grad` (the layer's `(P, columns)` row-major parameter matrix; edges that share a parameter
     /// column add into the same entries).
-    static func chain(family: EdgeFamily, layer: Layer, deviations d: EdgeDeviations?, bars: EdgeBars,
-                      into grad: inout [Double]) {
+    /// With `errors`, the cells' ratios scale the gradient first (their differences do not depend on the parameters).
+    static func chain(family: EdgeFamily, layer: Layer, deviations d: EdgeDeviations?, errors: CellLawErrors.Layer? = nil,
+                      bars: EdgeBars, into grad: inout [Double]) {
+        var bars = bars
+        if let x = errors {
+            for k in 0..<layer.edgeCount {
+                bars.ws[k] *= x.ratioWs[k]; bars.wd[k] *= x.ratioWd[k]
+                bars.As[k] *= x.ratioAs[k]; bars.Ad[k] *= x.ratioAd[k]
+            }
+        }
         let n = layer.parameters.columns
         for k in 0..<layer.edgeCount {
             let c = Int(layer.edges.parameterIndex[k])
@@ -91,6 +110,7 @@ struct AffineLayer: Sendable {
     /// `dv/dt` for nodes 1…N from the voltages `v` (N values) into `f` (N values). `aux` holds N + 1 values.
     @inline(__always)
     func rightHandSide(_ v: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>, _ aux: UnsafeMutablePointer<Double>) {
+        if let cell { return cellRightHandSide(cell, v, f, aux) }
         switch activation {
         case .tanh: rhs(TanhActivation(), v, f, aux)
         case .relu: rhs(ReluActivation(), v, f, aux)
@@ -123,6 +143,7 @@ struct AffineLayer: Sendable {
     /// respect to each edge's (w_s, w_d, b, A_s, A_d), scaled by `weight`, to `bars`.
     func pullback(_ v: UnsafePointer<Double>, _ c: UnsafePointer<Double>, _ vBar: UnsafeMutablePointer<Double>,
                   weight: Double, bars: inout EdgeBars, _ aux: UnsafeMutablePointer<Double>) {
+        if let cell { return cellPullback(cell, v, c, vBar, weight: weight, bars: &bars, aux) }
         let n = nodeCount
         aux[0] = 0
         (aux + 1).update(from: v, count: n)

@@ -18,7 +18,8 @@ extension FixedStepIntegrator {
         var grads = [[Double]]()
         for (l, layer) in network.layers.enumerated() {
             var g = [Double](repeating: 0, count: layer.parameters.values.count)
-            AffineLayer.chain(family: network.family, layer: layer, deviations: mismatch?.layers[l], bars: r.bars[l], into: &g)
+            AffineLayer.chain(family: network.family, layer: layer, deviations: mismatch?.layers[l],
+                              errors: cellErrors?.layers[l], bars: r.bars[l], into: &g)
             grads.append(g)
         }
         return (r.loss, r.output, grads)

@@ -17,13 +17,19 @@ public struct FixedStepIntegrator: Sendable {
     let simulator: Simulator
     /// RK4 steps of each layer.
     public let layerSteps: [Int]
+    /// The characterized cells' errors applied on top of every edge's law (nil: the network's own laws).
+    public let cellErrors: CellLawErrors?
 
-    public init(network: Network, stepsPerUnit: Int) throws(SimulationError) {
+    /// - Parameter cellErrors: integrate the network with its mapped cells' characterized errors on top of its
+    ///   laws (``CellLawErrors``), for example to train against them.
+    public init(network: Network, stepsPerUnit: Int, cellErrors: CellLawErrors? = nil) throws(SimulationError) {
         guard stepsPerUnit >= 1 else {
             throw .invalidOption("stepsPerUnit", "is \(stepsPerUnit); give at least 1 step per model time unit")
         }
+        try cellErrors?.check(against: network)
         self.network = network
         self.stepsPerUnit = stepsPerUnit
+        self.cellErrors = cellErrors
         self.simulator = try Simulator(network: network, options: SimulationOptions(method: .exact, logDensity: false))
         self.layerSteps = network.spans.map { max(1, Int(($0 * Double(stepsPerUnit)).rounded(.up))) }
     }
@@ -31,7 +37,7 @@ public struct FixedStepIntegrator: Sendable {
     /// The nominal affine layers of the network (no mismatch).
     func layers(_ mismatch: MismatchInstance?) -> [AffineLayer] {
         network.layers.enumerated().map { l, layer in
-            AffineLayer(layer: layer, family: network.family, deviations: mismatch?.layers[l])
+            AffineLayer(layer: layer, family: network.family, deviations: mismatch?.layers[l], errors: cellErrors?.layers[l])
         }
     }
 
@@ -49,7 +55,9 @@ public struct FixedStepIntegrator: Sendable {
     public func outputs(inputs: [[Double]], mismatch: MismatchInstance?, noise: NoiseModel? = nil,
                         noiseGenerator: SeededGenerator? = nil) throws(SimulationError) -> [[Double]] {
         let affine = layers(mismatch)
-        if noise == nil, inputs.count > 1 { return try batchOutputs(inputs: inputs, layers: affine) }
+        if noise == nil, inputs.count > 1, affine.allSatisfy({ $0.cell == nil }) {
+            return try batchOutputs(inputs: inputs, layers: affine)
+        }
         var source = noise.map {
             NoiseSource(model: $0, layers: affine, duration: network.anchors.last! - network.anchors.first!,
                         rng: noiseGenerator ?? SeededGenerator(seed: 0))
@@ -183,10 +191,12 @@ public struct FixedStepIntegrator: Sendable {
 
 extension FixedStepIntegrator {
     /// How far the nominal fixed-step read-out is from the simulator's exact solution (CVODES at 1e-10) on
-    /// `inputs`: the largest absolute difference over all inputs and read-out values.
+    /// `inputs`: the largest absolute difference over all inputs and read-out values. The comparison is of the
+    /// network's own laws (without ``cellErrors``), which is what the exact solution solves.
     public func nominalDeviation(inputs: [[Double]]) throws(SimulationError) -> Double {
         let exact = try simulator.run(batch: inputs).map(\.output)
-        let mine = try outputs(inputs: inputs, mismatch: nil)
+        let own = cellErrors == nil ? self : try FixedStepIntegrator(network: network, stepsPerUnit: stepsPerUnit)
+        let mine = try own.outputs(inputs: inputs, mismatch: nil)
         var worst = 0.0
         for (a, b) in zip(exact, mine) { for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) } }
         return worst

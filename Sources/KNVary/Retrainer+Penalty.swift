@@ -33,7 +33,7 @@ extension Retrainer {
     public func penaltyLossAndGradient(parameters values: [[Double]], batch: [Int]) throws
         -> (loss: Double, penalty: Double, gradient: [[Double]]) {
         let net = network(with: values)
-        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit)
+        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
         let forms = net.layers.map { _ in AffineLayer.form(of: net.family) }
         // A switched-off edge has no cell, so nothing of it varies.
         let covariance = net.layers.indices.map { l in

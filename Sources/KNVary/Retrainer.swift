@@ -37,6 +37,11 @@ public enum RetrainObjective: Sendable {
 /// Fine-tunes a network's parameters under sampled mismatch: each Adam step averages the loss over fresh chips
 /// (from the ``MismatchModel``) and adds the nominal loss, with gradients from the discrete adjoint of the
 /// fixed-step integrator.
+///
+/// With ``cellErrors`` it trains against the mapped circuit's characterized cells instead of the ideal edge
+/// laws: every chip, the nominal one included, is the network with the cells' errors on top, and the target
+/// stays the original network's ideal read-out. So the retrained parameters pre-distort the edges until the
+/// circuit, cells and all, does what the trained network did.
 public struct Retrainer: Sendable {
     public let original: Network
     public let stepsPerUnit: Int
@@ -44,11 +49,15 @@ public struct Retrainer: Sendable {
     public let inputs: [[Double]]
     public let objective: RetrainObjective
     public let options: RetrainOptions
-    /// The original network's nominal read-out of every input (the distillation target).
+    /// The original network's nominal read-out of every input with its own laws (the distillation target).
     public let targets: [[Double]]
+    /// The characterized cells' errors trained against (nil: the ideal laws).
+    public let cellErrors: CellLawErrors?
 
+    /// - Parameter cellErrors: train against the mapped cells' characterized errors (``CellLawErrors`` of the
+    ///   original network), with the original network's ideal read-out as the target.
     public init(network: Network, stepsPerUnit: Int, mismatch: MismatchModel, inputs: [[Double]],
-                objective: RetrainObjective, options: RetrainOptions) throws {
+                objective: RetrainObjective, options: RetrainOptions, cellErrors: CellLawErrors? = nil) throws {
         guard !inputs.isEmpty else { throw VaryError.invalid("retrain inputs", "no training inputs; give --data or --samples") }
         if case .classification(let labels) = objective, labels.count != inputs.count {
             throw VaryError.invalid("--labels", "has \(labels.count) labels for \(inputs.count) data rows; give one label per row")
@@ -59,6 +68,7 @@ public struct Retrainer: Sendable {
         self.inputs = inputs
         self.objective = objective
         self.options = options
+        self.cellErrors = cellErrors
         targets = try FixedStepIntegrator(network: network, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
     }
 
@@ -97,7 +107,7 @@ public struct Retrainer: Sendable {
     public func lossAndGradient(parameters values: [[Double]], chips: [MismatchInstance?], weights: [Double],
                                 batch: [Int]) throws -> (loss: Double, gradient: [[Double]]) {
         let net = network(with: values)
-        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit)
+        let integrator = try FixedStepIntegrator(network: net, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
         // An edge that carries no current has no cell, so nothing of it varies.
         let chips = chips.map { $0?.switchingOff(in: net) }
         let jobs = chips.count * batch.count
@@ -167,17 +177,27 @@ public struct RetrainEvaluation: Codable, Hashable, Sendable {
     public var retrainedMeanError: Double
     /// Largest |y_retrained,nominal − y_original,nominal| over the inputs and read-out values.
     public var nominalShift: Double
+    /// With characterized cells: mean over the inputs of |y_nominal − y_original,nominal| of the original and of
+    /// the retrained network, both with the cells' errors (nil when trained against the ideal laws).
+    public var originalNominalError: Double?
+    public var retrainedNominalError: Double?
     public var reduction: Double { 1 - retrainedMeanError / originalMeanError }
 
     /// Evaluates both networks on `chips` fresh chips drawn with `seed` (independent of the training draws).
+    /// With `cellErrors` (of the original network) every chip of both networks carries the cells' errors, and the
+    /// target is the original network's ideal read-out.
     public static func measure(original: Network, retrained: Network, stepsPerUnit: Int, mismatch: MismatchModel,
-                               inputs: [[Double]], chips: Int, seed: UInt64) throws -> RetrainEvaluation {
-        let a = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit)
-        let b = try FixedStepIntegrator(network: retrained, stepsPerUnit: stepsPerUnit)
-        let target = try a.outputs(inputs: inputs, mismatch: nil)
+                               inputs: [[Double]], chips: Int, seed: UInt64,
+                               cellErrors: CellLawErrors? = nil) throws -> RetrainEvaluation {
+        let target = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+        let a = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
+        let b = try FixedStepIntegrator(network: retrained, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
         let shifted = try b.outputs(inputs: inputs, mismatch: nil)
         var shift = 0.0
         for (x, y) in zip(target, shifted) { for (p, q) in zip(x, y) { shift = max(shift, abs(p - q)) } }
+        let nominalErrors = try cellErrors.map { _ in
+            (meanDistance(try a.outputs(inputs: inputs, mismatch: nil), target), meanDistance(shifted, target))
+        }
         let sums = GradientSums(shape: [2])
         DispatchQueue.concurrentPerform(iterations: chips) { c in
             let m = mismatch.draw(seed: seed, index: c)
@@ -191,7 +211,8 @@ public struct RetrainEvaluation: Codable, Hashable, Sendable {
         if let e = sums.error { throw e }
         let g = sums.gradient[0]
         return RetrainEvaluation(chips: chips, inputs: inputs.count, originalMeanError: g[0], retrainedMeanError: g[1],
-                                 nominalShift: shift)
+                                 nominalShift: shift, originalNominalError: nominalErrors?.0,
+                                 retrainedNominalError: nominalErrors?.1)
     }
 }
 

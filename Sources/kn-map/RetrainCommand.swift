@@ -25,8 +25,17 @@ struct RetrainCommand: ParsableCommand {
         the nominal read-out. The measurement uses fresh standard normal inputs (--eval-inputs of them, seed
         --eval-seed) when the training inputs were drawn, else the given --inputs or --data. Writes NEW.knm and, with --pth, a PyTorch state dict with upstream's keys.
 
+        With --characterized DIR/characterized.json (kn-map map MODEL --characterize-edges all -o DIR) it trains
+        against the mapped circuit's measured cells instead of the ideal edge laws: each cell's errors (weight and
+        amplitude ratios, argument offset, compression, output offsets) are held fixed on top of the parameters,
+        and the target stays the original network's ideal read-out. The parameters then pre-distort the edges so
+        that the circuit does what the trained network did. Map NEW.knm again with the same --alpha, --beta and
+        --cap, and check it with kn-map verify: a remap only follows the prediction as far as its cells' errors
+        stay as measured.
+
         Examples:
           kn-map retrain twomoon.knm -o twomoon-robust.knm --pth twomoon-robust.pth
+          kn-map retrain twomoon.knm --characterized chip/characterized.json -o twomoon-predistorted.knm
           kn-map retrain mnist.knm --data train-images-idx3-ubyte --labels train-labels-idx1-ubyte --limit 2000 -o mnist-robust.knm
         """
     )
@@ -52,6 +61,8 @@ struct RetrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The retrained model file NEW.knm.") var output: String
     @Option(help: "Also write the parameters as a PyTorch checkpoint (state dict with upstream's keys).") var pth: String?
     @Option(help: "Write the before/after measurement as JSON.") var report: String?
+    @Option(help: "Train against the mapped circuit's characterized cells: the characterized.json that kn-map map --characterize-edges wrote for this model.")
+    var characterized: String?
 
     func validate() throws {
         if iterations < 0 || chips < 1 || batch < 1 { throw ValidationError("--iterations ≥ 0, --chips ≥ 1 and --batch ≥ 1") }
@@ -82,9 +93,16 @@ struct RetrainCommand: ParsableCommand {
         options.antithetic = antithetic
         options.linearised = !sampled
         let objective: RetrainObjective = labels.map { .classification(labels: $0) } ?? .distillation
-        FileHandle.standardError.write(Data("retraining on \(name): \(inputs.count) inputs, RK4 \(integrator.stepsPerUnit) steps/unit (nominal within \(String(format: "%.1e", deviation)) of exact), \(labels == nil ? "distillation to the nominal read-out" : "cross-entropy")\ncells: \(mismatch.provenance)\n".utf8))
+        let cellErrors = try characterized.map { path in
+            try CellLawErrors(characterized: try CharacterizedEdges.read(from: URL(fileURLWithPath: path)), network: network, file: path)
+        }
+        var intro = "retraining on \(name): \(inputs.count) inputs, RK4 \(integrator.stepsPerUnit) steps/unit (nominal within \(String(format: "%.1e", deviation)) of exact), \(labels == nil ? "distillation to the nominal read-out" : "cross-entropy")\ncells: \(mismatch.provenance)\n"
+        if let cellErrors, let characterized {
+            intro += "against the characterized cells of \(characterized): \(cellErrors.fittedEdges) fitted laws held fixed on top of the parameters\n"
+        }
+        FileHandle.standardError.write(Data(intro.utf8))
         let trainer = try Retrainer(network: network, stepsPerUnit: integrator.stepsPerUnit, mismatch: mismatch,
-                                    inputs: inputs, objective: objective, options: options)
+                                    inputs: inputs, objective: objective, options: options, cellErrors: cellErrors)
         let bar = ProgressBar(total: iterations, label: "retrain")
         let start = DispatchTime.now().uptimeNanoseconds
         var lastLoss = Double.nan
@@ -106,7 +124,12 @@ struct RetrainCommand: ParsableCommand {
             let drawn = input.inputs == nil && input.data == nil
             let evalSet = drawn ? SampleTable.standardNormal(rows: evalInputs, columns: network.inputWidth, seed: evalSeed).samples : inputs
             let e = try RetrainEvaluation.measure(original: network, retrained: retrained, stepsPerUnit: integrator.stepsPerUnit,
-                                                  mismatch: mismatch, inputs: evalSet, chips: evalChips, seed: evalSeed)
+                                                  mismatch: mismatch, inputs: evalSet, chips: evalChips, seed: evalSeed,
+                                                  cellErrors: cellErrors)
+            if let before = e.originalNominalError, let after = e.retrainedNominalError {
+                msg += String(format: "%d inputs, characterized cells without mismatch: mean |y_nominal − y_original| %.4g → %.4g\n",
+                              e.inputs, before, after)
+            }
             msg += String(format: "%d fresh chips × %d inputs: mean |y_chip − y_original| %.4g → %.4g (%.1f %% lower); nominal read-out moved by at most %.4g\n",
                           e.chips, e.inputs, e.originalMeanError, e.retrainedMeanError, 100 * e.reduction, e.nominalShift)
             if let report {

@@ -32,6 +32,9 @@ struct VerifyCommand: ParsableCommand {
         circuit with the model on the laws fitted to its cells, which separates what
         the netlist does (switches, capacitors, settling) from the cells' static
         error; an RMS above --characterized-tolerance (default 0.01) fails too.
+        --target ORIGINAL.knm compares the circuit with ORIGINAL's outputs instead of
+        MODEL's, for a MODEL retrained against its cells (kn-map retrain
+        --characterized) that must do what ORIGINAL did.
         --alpha/--beta/--cap/--vcm do not apply: the scaling is the mapped circuit's.
 
         Examples:
@@ -42,6 +45,7 @@ struct VerifyCommand: ParsableCommand {
           kn-map verify tm.knm --flow ngspice-transistor --pdk sky130 --inputs x.json
           kn-map verify tm.knm --flow ngspice-transistor --circuit tm-sky130/circuit.json --inputs x.json --processes 1 --keep run/
           kn-map verify tm.knm --flow ngspice-transistor --circuit chip/circuit.json --characterized chip/characterized.json --inputs x.json
+          kn-map verify tm-pre.knm --flow ngspice-transistor --circuit pre/circuit.json --target tm.knm --inputs x.json
         """
     )
 
@@ -68,6 +72,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: "ngspice-transistor: also compare with the model on these characterized laws (a characterized.json of `kn-map map --characterize-edges` for the same circuit).")
     var characterized: String?
+
+    @Option(help: "ngspice-transistor: the network the circuit must reproduce when MODEL was retrained against its cells (kn-map retrain --characterized): compare with this model's outputs instead of MODEL's.")
+    var target: String?
 
     @Option(help: "ngspice-transistor: the largest allowed RMS difference against --characterized, model units.")
     var characterizedTolerance: Double = 0.01
@@ -114,8 +121,8 @@ struct VerifyCommand: ParsableCommand {
             guard characterizedTolerance > 0, characterizedTolerance.isFinite else {
                 throw ValidationError("--characterized-tolerance must be a positive number of model units")
             }
-        } else if pdk != nil || circuit != nil || characterized != nil {
-            throw ValidationError("--pdk, --circuit and --characterized apply to --flow ngspice-transistor only")
+        } else if pdk != nil || circuit != nil || characterized != nil || target != nil {
+            throw ValidationError("--pdk, --circuit, --characterized and --target apply to --flow ngspice-transistor only")
         }
         if let processes, processes < 1 { throw ValidationError("--processes must be at least 1") }
         if samplesPerNetlist < 1 { throw ValidationError("--samples-per-netlist must be at least 1") }

@@ -33,6 +33,7 @@ extension VerifyCommand {
             print(String(format: "mapped %@ onto %@ with every one of %d cells calibrated in %.1f s", model, name, network.edgeCount, Date().timeIntervalSince(start)) + after)
         }
         let laws = try characterized.map { try CharacterizedEdges.read(from: URL(fileURLWithPath: $0), for: network) }
+        let original = try target.map { try KNModel.ModelFile.read(from: URL(fileURLWithPath: $0)) }
         let folder = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kn-verify-\(UUID().uuidString)")
         defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
@@ -53,7 +54,7 @@ extension VerifyCommand {
         let result: TransistorVerification
         do {
             result = try TransistorVerifier.verify(circuit: mapped, network: network, process: catalog.process, root: .resolve(),
-                                                   inputs: samples, folder: folder, tolerance: toleranceValue,
+                                                   target: original, inputs: samples, folder: folder, tolerance: toleranceValue,
                                                    characterized: laws.map { ($0, characterizedTolerance) }, options: options,
                                                    runner: NgspiceRunner(timeout: timeoutValue), processes: processes) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))

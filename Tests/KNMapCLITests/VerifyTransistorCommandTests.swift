@@ -88,5 +88,19 @@ import Testing
         #expect(netlist.contains("\nBpull0 ") && netlist.contains("\nBhold1 n1 0 I=") && netlist.contains("* settle phase: [0, "))
         let none = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs, "--settle", "0"])
         #expect(none.status == 64 && none.stderr.contains("--settle must be a positive number"), "\(none.stderr)")
+        // --target compares the same circuit with another network's outputs; one of other anchors is refused.
+        var other = try ModelFile.read(from: URL(fileURLWithPath: model))
+        other.layers[0].parameters.values[0] += 0.3
+        let target = dir.appendingPathComponent("target.knm")
+        try ModelFile.write(other, to: target)
+        let retargeted = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs,
+                                           "--tolerance", "1e6", "--target", target.path])
+        #expect(retargeted.status == 0, "\(retargeted.stdout)\n\(retargeted.stderr)")
+        #expect(rows(retargeted.stdout) != rows(loose.stdout) && !rows(retargeted.stdout).isEmpty)
+        other.anchors = [0, 0.7]
+        try ModelFile.write(other, to: target)
+        let mismatched = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs,
+                                           "--target", target.path])
+        #expect(mismatched.status != 0 && mismatched.stderr.contains("target: has anchors [0.0, 0.7]"), "\(mismatched.stderr)")
     }
 }
