@@ -49,15 +49,20 @@ public struct Retrainer: Sendable {
     public let inputs: [[Double]]
     public let objective: RetrainObjective
     public let options: RetrainOptions
-    /// The original network's nominal read-out of every input with its own laws (the distillation target).
+    /// The nominal read-out of every input with the network's own laws (the distillation target): the original
+    /// network's, or the `target` network's when one was given.
     public let targets: [[Double]]
     /// The characterized cells' errors trained against (nil: the ideal laws).
     public let cellErrors: CellLawErrors?
 
-    /// - Parameter cellErrors: train against the mapped cells' characterized errors (``CellLawErrors`` of the
-    ///   original network), with the original network's ideal read-out as the target.
+    /// - Parameters:
+    ///   - cellErrors: train against the mapped cells' characterized errors (``CellLawErrors`` of the original
+    ///     network), with the original network's ideal read-out as the target.
+    ///   - target: distil towards this network's ideal read-out instead of the original's: the network a
+    ///     pre-distorted one was retrained from, when its remapped cells are trained against once more.
     public init(network: Network, stepsPerUnit: Int, mismatch: MismatchModel, inputs: [[Double]],
-                objective: RetrainObjective, options: RetrainOptions, cellErrors: CellLawErrors? = nil) throws {
+                objective: RetrainObjective, options: RetrainOptions, cellErrors: CellLawErrors? = nil,
+                target: Network? = nil) throws {
         guard !inputs.isEmpty else { throw VaryError.invalid("retrain inputs", "no training inputs; give --data or --samples") }
         if case .classification(let labels) = objective, labels.count != inputs.count {
             throw VaryError.invalid("--labels", "has \(labels.count) labels for \(inputs.count) data rows; give one label per row")
@@ -69,7 +74,19 @@ public struct Retrainer: Sendable {
         self.objective = objective
         self.options = options
         self.cellErrors = cellErrors
-        targets = try FixedStepIntegrator(network: network, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+        targets = try Self.readOut(of: target ?? network, like: network, stepsPerUnit: stepsPerUnit, inputs: inputs)
+    }
+
+    /// The nominal read-out of `target` on `inputs`, checked to have the shape of `network`'s.
+    static func readOut(of target: Network, like network: Network, stepsPerUnit: Int, inputs: [[Double]]) throws -> [[Double]] {
+        let y = try FixedStepIntegrator(network: target, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+        if target != network {
+            let own = try FixedStepIntegrator(network: network, stepsPerUnit: stepsPerUnit).outputs(inputs: Array(inputs.prefix(1)), mismatch: nil)
+            guard y.first?.count == own.first?.count else {
+                throw VaryError.invalid("--target", "reads out \(y.first?.count ?? 0) values per input, the model \(own.first?.count ?? 0); give the network this model was retrained from")
+            }
+        }
+        return y
     }
 
     /// The loss of read-out `y` for input `k` and its gradient.
@@ -185,11 +202,11 @@ public struct RetrainEvaluation: Codable, Hashable, Sendable {
 
     /// Evaluates both networks on `chips` fresh chips drawn with `seed` (independent of the training draws).
     /// With `cellErrors` (of the original network) every chip of both networks carries the cells' errors, and the
-    /// target is the original network's ideal read-out.
+    /// target is the original network's ideal read-out, or `target`'s when given (see ``Retrainer``).
     public static func measure(original: Network, retrained: Network, stepsPerUnit: Int, mismatch: MismatchModel,
                                inputs: [[Double]], chips: Int, seed: UInt64,
-                               cellErrors: CellLawErrors? = nil) throws -> RetrainEvaluation {
-        let target = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+                               cellErrors: CellLawErrors? = nil, target goal: Network? = nil) throws -> RetrainEvaluation {
+        let target = try Retrainer.readOut(of: goal ?? original, like: original, stepsPerUnit: stepsPerUnit, inputs: inputs)
         let a = try FixedStepIntegrator(network: original, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
         let b = try FixedStepIntegrator(network: retrained, stepsPerUnit: stepsPerUnit, cellErrors: cellErrors)
         let shifted = try b.outputs(inputs: inputs, mismatch: nil)

@@ -30,8 +30,9 @@ struct RetrainCommand: ParsableCommand {
         amplitude ratios, argument offset, compression, output offsets) are held fixed on top of the parameters,
         and the target stays the original network's ideal read-out. The parameters then pre-distort the edges so
         that the circuit does what the trained network did. Map NEW.knm again with the same --alpha, --beta and
-        --cap, and check it with kn-map verify: a remap only follows the prediction as far as its cells' errors
-        stay as measured.
+        --cap, and check it with kn-map verify --target MODEL: a remap only follows the prediction as far as its
+        cells' errors stay as measured. To go round again, retrain NEW.knm against the new circuit's
+        characterized.json with --target MODEL, so that the target stays the original network's read-out.
 
         Examples:
           kn-map retrain twomoon.knm -o twomoon-robust.knm --pth twomoon-robust.pth
@@ -63,6 +64,8 @@ struct RetrainCommand: ParsableCommand {
     @Option(help: "Write the before/after measurement as JSON.") var report: String?
     @Option(help: "Train against the mapped circuit's characterized cells: the characterized.json that kn-map map --characterize-edges wrote for this model.")
     var characterized: String?
+    @Option(help: "Distil towards this model's read-out instead of MODEL's: the original network, when MODEL was already retrained with --characterized and its remapped cells are trained against again.")
+    var target: String?
 
     func validate() throws {
         if iterations < 0 || chips < 1 || batch < 1 { throw ValidationError("--iterations ≥ 0, --chips ≥ 1 and --batch ≥ 1") }
@@ -73,6 +76,7 @@ struct RetrainCommand: ParsableCommand {
         if URL(fileURLWithPath: output).pathExtension != ModelFile.fileExtension { throw ValidationError("--output must end in .\(ModelFile.fileExtension)") }
         if let pth, URL(fileURLWithPath: pth).pathExtension != "pth" { throw ValidationError("--pth must end in .pth") }
         if evalChips < 0 || evalInputs < 1 { throw ValidationError("--eval-chips must be ≥ 0 and --eval-inputs ≥ 1") }
+        if target != nil && input.labels != nil { throw ValidationError("--target sets the distillation target; with --labels the loss is the task's, so leave one of them out") }
     }
 
     func run() throws {
@@ -101,8 +105,9 @@ struct RetrainCommand: ParsableCommand {
             intro += "against the characterized cells of \(characterized): \(cellErrors.fittedEdges) fitted laws held fixed on top of the parameters\n"
         }
         FileHandle.standardError.write(Data(intro.utf8))
+        let goal = try target.map { try ModelFile.read(from: URL(fileURLWithPath: $0)) }
         let trainer = try Retrainer(network: network, stepsPerUnit: integrator.stepsPerUnit, mismatch: mismatch,
-                                    inputs: inputs, objective: objective, options: options, cellErrors: cellErrors)
+                                    inputs: inputs, objective: objective, options: options, cellErrors: cellErrors, target: goal)
         let bar = ProgressBar(total: iterations, label: "retrain")
         let start = DispatchTime.now().uptimeNanoseconds
         var lastLoss = Double.nan
@@ -125,7 +130,7 @@ struct RetrainCommand: ParsableCommand {
             let evalSet = drawn ? SampleTable.standardNormal(rows: evalInputs, columns: network.inputWidth, seed: evalSeed).samples : inputs
             let e = try RetrainEvaluation.measure(original: network, retrained: retrained, stepsPerUnit: integrator.stepsPerUnit,
                                                   mismatch: mismatch, inputs: evalSet, chips: evalChips, seed: evalSeed,
-                                                  cellErrors: cellErrors)
+                                                  cellErrors: cellErrors, target: goal)
             if let before = e.originalNominalError, let after = e.retrainedNominalError {
                 msg += String(format: "%d inputs, characterized cells without mismatch: mean |y_nominal − y_original| %.4g → %.4g\n",
                               e.inputs, before, after)

@@ -129,4 +129,30 @@ func cellLikeCharacterization(_ net: Network, seed: UInt64, size: Double = 1) ->
         #expect(before > 0.01)
         #expect(after < 0.2 * before, "the cells' nominal error went from \(before) to \(after)")
     }
+
+    /// Going round again: a pre-distorted network, trained against its new cells with the original as the target,
+    /// comes closer to the original's read-out; a target of another read-out width is refused.
+    @Test func retrainingAgainTargetsTheOriginal() throws {
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 3, repeat: [2, 2], layers: 2, seed: 4)
+        var pre = net
+        for l in pre.layers.indices { pre.layers[l].parameters.values = pre.layers[l].parameters.values.map { $0 * 1.05 } }
+        let errors = try CellLawErrors(characterized: cellLikeCharacterization(pre, seed: 8), network: pre)
+        let inputs = (0..<64).map { k in [sin(Double(k)), cos(1.7 * Double(k))] }
+        var options = RetrainOptions()
+        options.iterations = 150
+        options.inputsPerStep = 32
+        options.learningRate = 3e-3
+        let model = MismatchModel(network: pre, cells: AssumedCellTopology(family: .shiftTanh2), mismatch: try Fixtures.sky130(), scale: 0)
+        let trainer = try Retrainer(network: pre, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
+                                    options: options, cellErrors: errors, target: net)
+        let e = try RetrainEvaluation.measure(original: pre, retrained: try trainer.run(), stepsPerUnit: 16, mismatch: model,
+                                              inputs: inputs, chips: 1, seed: 9, cellErrors: errors, target: net)
+        let before = try #require(e.originalNominalError), after = try #require(e.retrainedNominalError)
+        #expect(after < 0.2 * before, "against the original: \(before) → \(after)")
+        let wider = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [2, 2], layers: 2, seed: 4)
+        #expect(throws: VaryError.self) {
+            try Retrainer(network: pre, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
+                          options: options, cellErrors: errors, target: wider)
+        }
+    }
 }
