@@ -61,6 +61,13 @@ public struct TransistorVerification: Sendable {
 
     /// The largest allowed RMS difference against the characterized model, when it was compared.
     public var characterizedTolerance: Double? = nil
+    /// Whether the verdict against the model judges the outputs (the last anchor) only. A network retrained
+    /// against its cells and compared with the network it must reproduce (``TransistorVerifier`` with a target)
+    /// promises its read-out, not the states between.
+    public var outputsOnly = false
+
+    /// The anchors of `perAnchor` the verdict against the model judges.
+    func judged(_ perAnchor: [Double]) -> ArraySlice<Double> { outputsOnly ? perAnchor.suffix(1) : perAnchor[...] }
 
     /// Whether every sample's RMS difference is within the tolerance at every anchor, against the model and
     /// (when compared) against the characterized model.
@@ -68,7 +75,7 @@ public struct TransistorVerification: Sendable {
 
     /// The largest RMS difference over samples and anchors (NaN counts as infinite).
     public var worstRMS: Double {
-        samples.flatMap(\.rmsPerAnchor).reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
+        samples.flatMap { judged($0.rmsPerAnchor) }.reduce(0) { $1.isNaN ? .infinity : max($0, $1) }
     }
 
     /// The largest RMS difference against the characterized model, when it was compared.
@@ -78,7 +85,18 @@ public struct TransistorVerification: Sendable {
     }
 
     /// The largest |difference| over samples, anchors and nodes.
-    public var worstMax: Double { samples.flatMap(\.maxPerAnchor).reduce(0) { max($0, $1) } }
+    public var worstMax: Double { samples.flatMap { judged($0.maxPerAnchor) }.reduce(0) { max($0, $1) } }
+
+    /// The RMS differences at the outputs (the last anchor), one per sample, and how they spread: the median, the
+    /// range and how many are within `limit`.
+    static func outputSummary(_ rms: [Double], limit: Double) -> String {
+        let sorted = rms.sorted { $0.isNaN ? false : $1.isNaN ? true : $0 < $1 }
+        guard let low = sorted.first, let high = sorted.last else { return "no samples" }
+        let n = sorted.count
+        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        return String(format: "rms median %.3e, range %.3e–%.3e, %d of %d samples within %.3e", median, low, high,
+                      rms.filter { $0 <= limit }.count, n, limit)
+    }
 
     /// The summary `kn-map verify --flow ngspice-transistor` prints: the circuit and scaling, then per sample the
     /// simulator time and the RMS and largest |difference| at every anchor, then the verdict.
@@ -110,14 +128,17 @@ public struct TransistorVerification: Sendable {
                                     u.rejectedTimepoints, u.iterations))
             }
         }
+        lines.append("at the outputs (anchor \(anchors - 1)): " + Self.outputSummary(samples.compactMap(\.rmsPerAnchor.last), limit: tolerance))
         if let worst = worstCharacterizedRMS, let limit = characterizedTolerance {
             lines.append("against the characterized model (--edges characterized), rms per anchor:")
             for r in samples {
                 lines.append(String(format: "%6d          ", r.sample) + (r.characterizedRMSPerAnchor ?? []).map { String(format: "%10.3e", $0) }.joined(separator: " "))
             }
+            lines.append("characterized, at the outputs: " + Self.outputSummary(samples.compactMap { $0.characterizedRMSPerAnchor?.last }, limit: limit))
             lines.append(String(format: "characterized: worst rms %.3e model units (tolerance %.3e)", worst, limit))
         }
-        lines.append(String(format: "%@: worst rms %.3e model units (tolerance %.3e), worst |difference| %.3e", passed ? "PASS" : "FAIL", worstRMS, tolerance, worstMax))
+        lines.append(String(format: "%@: worst rms %.3e model units (tolerance %.3e), worst |difference| %.3e", passed ? "PASS" : "FAIL", worstRMS, tolerance, worstMax)
+                     + (outputsOnly ? " at the outputs (against --target; the states between anchors are not judged)" : ""))
         return lines.joined(separator: "\n")
     }
 }

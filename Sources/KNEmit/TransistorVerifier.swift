@@ -22,7 +22,8 @@ public enum TransistorVerifier {
     ///   - circuit: the mapped circuit of `network` (``checkMatch(_:_:)`` is applied).
     ///   - target: the network the circuit must reproduce, when it is not `network` itself: for a network retrained
     ///     against its cells (`kn-map retrain --characterized`), the original it was retrained from. It must have
-    ///     `network`'s anchors and node counts.
+    ///     `network`'s anchors and node counts. The verdict against it judges the outputs only (the retraining
+    ///     matched the read-out, not the states between anchors); all anchors are still reported.
     ///   - tolerance: the largest allowed RMS difference at any anchor, model units.
     ///   - characterized: the laws `kn-map map --characterize-edges` fitted to the cells, and the largest allowed
     ///     RMS difference against them.
@@ -127,6 +128,7 @@ public enum TransistorVerifier {
         var verification = TransistorVerification(process: circuit.process, corner: circuit.corner, scaling: circuit.scaling, samples: samples,
                                                   tolerance: tolerance, simulatorSeconds: simulatorSeconds, modelSeconds: modelSeconds)
         verification.characterizedTolerance = characterized?.tolerance
+        verification.outputsOnly = target != nil
         return verification
     }
 

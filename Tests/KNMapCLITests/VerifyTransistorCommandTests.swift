@@ -97,6 +97,8 @@ import Testing
                                            "--tolerance", "1e6", "--target", target.path])
         #expect(retargeted.status == 0, "\(retargeted.stdout)\n\(retargeted.stderr)")
         #expect(rows(retargeted.stdout) != rows(loose.stdout) && !rows(retargeted.stdout).isEmpty)
+        #expect(retargeted.stdout.contains("at the outputs (against --target; the states between anchors are not judged)"), "\(retargeted.stdout)")
+        #expect(loose.stdout.contains("at the outputs (anchor 1): rms median ") && loose.stdout.contains("1 of 1 samples within 1.000e+06"))
         other.anchors = [0, 0.7]
         try ModelFile.write(other, to: target)
         let mismatched = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", circuit, "--inputs", inputs,
