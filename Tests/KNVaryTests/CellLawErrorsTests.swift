@@ -110,22 +110,33 @@ func cellLikeCharacterization(_ net: Network, seed: UInt64, size: Double = 1) ->
         }
     }
 
-    /// Training against the cells brings the cells' nominal read-out close to the original network's.
-    @Test func retrainingAgainstTheCellsCancelsTheirErrors() throws {
-        let net = try Fixtures.network(family: .shiftTanh2, numNode: 3, repeat: [2, 2], layers: 2, seed: 4)
-        let errors = try CellLawErrors(characterized: cellLikeCharacterization(net, seed: 2), network: net)
-        let inputs = (0..<64).map { k in [sin(Double(k)), cos(1.7 * Double(k))] }
+    static let inputs = (0..<64).map { k in [sin(Double(k)), cos(1.7 * Double(k))] }
+
+    /// A retrainer of `network` against `errors` without mismatch (the nominal fit alone), distilling towards
+    /// `target` (nil: the network itself).
+    static func retrainer(_ network: Network, errors: CellLawErrors, target: Network? = nil) throws -> Retrainer {
         var options = RetrainOptions()
         options.iterations = 150
         options.inputsPerStep = 32
         options.learningRate = 3e-3
-        let model = MismatchModel(network: net, cells: AssumedCellTopology(family: .shiftTanh2), mismatch: try Fixtures.sky130(), scale: 0)
-        let trainer = try Retrainer(network: net, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
-                                    options: options, cellErrors: errors)
-        let retrained = try trainer.run()
-        let e = try RetrainEvaluation.measure(original: net, retrained: retrained, stepsPerUnit: 16, mismatch: model,
-                                              inputs: inputs, chips: 1, seed: 9, cellErrors: errors)
-        let before = try #require(e.originalNominalError), after = try #require(e.retrainedNominalError)
+        let model = MismatchModel(network: network, cells: AssumedCellTopology(family: network.family), mismatch: try Fixtures.sky130(), scale: 0)
+        return try Retrainer(network: network, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
+                             options: options, cellErrors: errors, target: target)
+    }
+
+    /// The cells' nominal error of the network before and after `trainer` ran, against its target.
+    static func nominalErrors(_ trainer: Retrainer, target: Network? = nil) throws -> (before: Double, after: Double) {
+        let e = try RetrainEvaluation.measure(original: trainer.original, retrained: try trainer.run(), stepsPerUnit: 16,
+                                              mismatch: trainer.mismatch, inputs: inputs, chips: 1, seed: 9,
+                                              cellErrors: trainer.cellErrors, target: target)
+        return (try #require(e.originalNominalError), try #require(e.retrainedNominalError))
+    }
+
+    /// Training against the cells brings the cells' nominal read-out close to the original network's.
+    @Test func retrainingAgainstTheCellsCancelsTheirErrors() throws {
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 3, repeat: [2, 2], layers: 2, seed: 4)
+        let errors = try CellLawErrors(characterized: cellLikeCharacterization(net, seed: 2), network: net)
+        let (before, after) = try Self.nominalErrors(try Self.retrainer(net, errors: errors))
         #expect(before > 0.01)
         #expect(after < 0.2 * before, "the cells' nominal error went from \(before) to \(after)")
     }
@@ -137,22 +148,9 @@ func cellLikeCharacterization(_ net: Network, seed: UInt64, size: Double = 1) ->
         var pre = net
         for l in pre.layers.indices { pre.layers[l].parameters.values = pre.layers[l].parameters.values.map { $0 * 1.05 } }
         let errors = try CellLawErrors(characterized: cellLikeCharacterization(pre, seed: 8), network: pre)
-        let inputs = (0..<64).map { k in [sin(Double(k)), cos(1.7 * Double(k))] }
-        var options = RetrainOptions()
-        options.iterations = 150
-        options.inputsPerStep = 32
-        options.learningRate = 3e-3
-        let model = MismatchModel(network: pre, cells: AssumedCellTopology(family: .shiftTanh2), mismatch: try Fixtures.sky130(), scale: 0)
-        let trainer = try Retrainer(network: pre, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
-                                    options: options, cellErrors: errors, target: net)
-        let e = try RetrainEvaluation.measure(original: pre, retrained: try trainer.run(), stepsPerUnit: 16, mismatch: model,
-                                              inputs: inputs, chips: 1, seed: 9, cellErrors: errors, target: net)
-        let before = try #require(e.originalNominalError), after = try #require(e.retrainedNominalError)
+        let (before, after) = try Self.nominalErrors(try Self.retrainer(pre, errors: errors, target: net), target: net)
         #expect(after < 0.2 * before, "against the original: \(before) → \(after)")
         let wider = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [2, 2], layers: 2, seed: 4)
-        #expect(throws: VaryError.self) {
-            try Retrainer(network: pre, stepsPerUnit: 16, mismatch: model, inputs: inputs, objective: .distillation,
-                          options: options, cellErrors: errors, target: wider)
-        }
+        #expect(throws: VaryError.self) { try Self.retrainer(pre, errors: errors, target: wider) }
     }
 }
