@@ -11,28 +11,36 @@ struct RetrainCommand: ParsableCommand {
         commandName: "retrain",
         abstract: "Fine-tune a network under sampled transistor mismatch so that its chips stay close to the nominal network.",
         discussion: """
-        By default each Adam step descends --nominal-weight times the nominal loss plus the linearised expected
-        chip deviation Σ_j g_jᵀ Σ g_j (g_j = ∂y_j/∂δ from the adjoint, Σ the per-edge covariance of offset, gain,
-        amplitude and copy from the Pelgrom model and the cells): an exact gradient, no sampled chips. With
-        --sampled it draws --chips chips per step instead (the same model as `kn-map mc`) and follows the mean
-        chip loss. Gradients come from the
-        discrete adjoint of the fixed-step RK4 integrator (exact for that integrator; checked against finite
-        differences in the tests). The loss is the cross-entropy with --data/--labels, else the squared distance
-        to the original network's nominal read-out (distillation).
+        By default each Adam step descends --nominal-weight times the nominal loss
+        plus the linearised expected chip deviation Σ_j g_jᵀ Σ g_j (g_j = ∂y_j/∂δ from
+        the adjoint, Σ the per-edge covariance of offset, gain, amplitude and copy
+        from the Pelgrom model and the cells): an exact gradient, no sampled chips.
+        With --sampled it draws --chips chips per step instead (the same model as
+        `kn-map mc`) and follows the mean chip loss. Gradients come from the discrete
+        adjoint of the fixed-step RK4 integrator (exact for that integrator; checked
+        against finite differences in the tests). The loss is the cross-entropy with
+        --data/--labels, else the squared distance to the original network's nominal
+        read-out (distillation).
 
-        After training, the original and the retrained network are measured on --eval-chips fresh chips
-        (drawn with --eval-seed, independent of training): mean |y_chip − y_original| and the largest shift of
-        the nominal read-out. The measurement uses fresh standard normal inputs (--eval-inputs of them, seed
-        --eval-seed) when the training inputs were drawn, else the given --inputs or --data. Writes NEW.knm and, with --pth, a PyTorch state dict with upstream's keys.
+        After training, the original and the retrained network are measured on
+        --eval-chips fresh chips (drawn with --eval-seed, independent of training):
+        mean |y_chip − y_original| and the largest shift of the nominal read-out. The
+        measurement uses fresh standard normal inputs (--eval-inputs of them, seed
+        --eval-seed) when the training inputs were drawn, else the given --inputs or
+        --data. Writes NEW.knm and, with --pth, a PyTorch state dict with upstream's
+        keys.
 
-        With --characterized DIR/characterized.json (kn-map map MODEL --characterize-edges all -o DIR) it trains
-        against the mapped circuit's measured cells instead of the ideal edge laws: each cell's errors (weight and
-        amplitude ratios, argument offset, compression, output offsets) are held fixed on top of the parameters,
-        and the target stays the original network's ideal read-out. The parameters then pre-distort the edges so
-        that the circuit does what the trained network did. Map NEW.knm again with the same --alpha, --beta and
-        --cap, and check it with kn-map verify --target MODEL: a remap only follows the prediction as far as its
-        cells' errors stay as measured. To go round again, retrain NEW.knm against the new circuit's
-        characterized.json with --target MODEL, so that the target stays the original network's read-out.
+        With --characterized DIR/characterized.json (kn-map map MODEL
+        --characterize-edges all -o DIR) it trains against the mapped circuit's
+        measured cells instead of the ideal edge laws: each cell's errors (weight and
+        amplitude ratios, argument offset, compression, output offsets) are held fixed
+        on top of the parameters, and the target stays the original network's ideal
+        read-out. The parameters then pre-distort the edges so that the circuit does
+        what the trained network did. Map NEW.knm again with the same --alpha, --beta
+        and --cap, and check it with kn-map verify --target MODEL: a remap only
+        follows the prediction as far as its cells' errors stay as measured. To go
+        round again, retrain NEW.knm against the new circuit's characterized.json with
+        --target MODEL, so that the target stays the original network's read-out.
 
         Examples:
           kn-map retrain twomoon.knm -o twomoon-robust.knm --pth twomoon-robust.pth
