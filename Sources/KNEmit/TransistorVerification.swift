@@ -1,5 +1,6 @@
 import Foundation
 import KNMap
+import KNModel
 
 /// One input sample simulated at transistor level and compared with the model.
 public struct TransistorSampleResult: Sendable {
@@ -92,10 +93,8 @@ public struct TransistorVerification: Sendable {
     static func outputSummary(_ rms: [Double], limit: Double) -> String {
         let sorted = rms.sorted { $0.isNaN ? false : $1.isNaN ? true : $0 < $1 }
         guard let low = sorted.first, let high = sorted.last else { return "no samples" }
-        let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-        return String(format: "rms median %.3e, range %.3e–%.3e, %d of %d samples within %.3e", median, low, high,
-                      rms.filter { $0 <= limit }.count, n, limit)
+        return String(format: "rms median %.3e, range %.3e–%.3e, %d of %d samples within %.3e", sorted.sortedQuantile(0.5),
+                      low, high, rms.filter { $0 <= limit }.count, sorted.count, limit)
     }
 
     /// The summary `kn-map verify --flow ngspice-transistor` prints: the circuit and scaling, then per sample the

@@ -8,6 +8,12 @@ extension AffineLayer {
         knee > 0 && activation == .relu ? CommonEdgeLaw.softRelu(z, knee: knee) : activation.valueAndSlope(z)
     }
 
+    /// Edge `e`'s inputs as its cell's transconductors see them: `v + k2·v² + k3·v³` for src and for des.
+    @inline(__always)
+    func compressed(_ x: CellLawErrors.Layer, _ e: Int, vs: Double, vd: Double) -> (src: Double, des: Double) {
+        (vs + (x.ks2[e] + x.ks3[e] * vs) * vs * vs, vd + (x.kd2[e] + x.kd3[e] * vd) * vd * vd)
+    }
+
     /// ``rightHandSide(_:_:_:)`` with the characterized cells' terms: each input compressed as
     /// `v + k2·v² + k3·v³` before its weight, the knee, and the output offsets `c_s`, `c_d`.
     func cellRightHandSide(_ x: CellLawErrors.Layer, _ v: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>,
@@ -19,7 +25,7 @@ extension AffineLayer {
         for e in 0..<edgeCount {
             let si = Int(src[e]), di = Int(des[e])
             let vs = aux[si], vd = aux[di]
-            let us = vs + (x.ks2[e] + x.ks3[e] * vs) * vs * vs, ud = vd + (x.kd2[e] + x.kd3[e] * vd) * vd * vd
+            let (us, ud) = compressed(x, e, vs: vs, vd: vd)
             let a = activate(ws[e] * us + wd[e] * ud + b[e], knee: x.knee[e]).value
             if di != 0 { acc[di] += Ad[e] * a + x.cd[e] }
             if si != 0 { acc[si] -= As[e] * a + x.cs[e] }
@@ -36,7 +42,7 @@ extension AffineLayer {
         for e in 0..<edgeCount {
             let si = Int(src[e]), di = Int(des[e])
             let vs = aux[si], vd = aux[di]
-            let us = vs + (x.ks2[e] + x.ks3[e] * vs) * vs * vs, ud = vd + (x.kd2[e] + x.kd3[e] * vd) * vd * vd
+            let (us, ud) = compressed(x, e, vs: vs, vd: vd)
             let (a, slope) = activate(ws[e] * us + wd[e] * ud + b[e], knee: x.knee[e])
             let cd = di != 0 ? c[di - 1] : 0, cs = si != 0 ? c[si - 1] : 0
             let zBar = slope * (Ad[e] * cd - As[e] * cs)
