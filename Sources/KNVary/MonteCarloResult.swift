@@ -3,7 +3,8 @@ import KNModel
 
 /// A per-chip metric of a Monte Carlo run.
 public enum ChipMetric: String, Codable, CaseIterable, Sendable {
-    /// Mean over inputs of the Euclidean distance between the chip's read-out and the nominal read-out.
+    /// Mean over inputs of the Euclidean distance between the chip's read-out and the reference read-out (the
+    /// chip without mismatch, unless the run names another: ``MonteCarloConfiguration/reference``).
     case meanError = "mean-error"
     /// Root mean square of that distance.
     case rmsError = "rms-error"
@@ -11,7 +12,7 @@ public enum ChipMetric: String, Codable, CaseIterable, Sendable {
     case maxError = "max-error"
     /// Classification accuracy on the labelled data (argmax of the read-out).
     case accuracy
-    /// Energy distance between the chip's generated points and the nominal circuit's (2-D read-outs).
+    /// Energy distance between the chip's generated points and the reference read-out's (2-D read-outs).
     case energyDistance = "energy-distance"
 }
 
@@ -92,6 +93,14 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     public var global: GlobalShift
     /// The process condition whose measured per-edge shifts every chip carries (kn-map corners), or nil.
     public var condition: String?
+    /// The characterized cells every chip carries (the characterized.json of kn-map map, with its digest), or nil
+    /// for the ideal edge laws.
+    public var characterized: String?
+    /// What the chips' errors are measured against when it is not the chip without mismatch (the ideal network's
+    /// read-out, named with its file's digest), or nil.
+    public var reference: String?
+    /// The metrics of the chip without mismatch against ``reference`` (sample −1), when there is one.
+    public var nominalChip: SampleRecord?
     public var noise: NoiseModel?
     public var spec: [SpecCondition]
     public var labelled: Bool
@@ -101,7 +110,7 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
     public var nominalPoints: [[Double]]?
     public var chipZeroPoints: [[Double]]?
 
-    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, components: [EffectiveParameter], global: GlobalShift, condition: String? = nil, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
+    public init(model: String, modelDigest: String, samples: Int, seed: UInt64, inputs: String, inputsDigest: String, inputCount: Int, stepsPerUnit: Int, integratorDeviation: Double, process: String, mismatchSource: [String], cells: String, sigmaScale: Double, components: [EffectiveParameter], global: GlobalShift, condition: String? = nil, characterized: String? = nil, reference: String? = nil, nominalChip: SampleRecord? = nil, noise: NoiseModel?, spec: [SpecCondition], labelled: Bool, nominalAccuracy: Double?, nominalPoints: [[Double]]?, chipZeroPoints: [[Double]]?) {
         self.model = model
         self.modelDigest = modelDigest
         self.samples = samples
@@ -118,6 +127,9 @@ public struct MonteCarloConfiguration: Codable, Hashable, Sendable {
         self.components = components
         self.global = global
         self.condition = condition
+        self.characterized = characterized
+        self.reference = reference
+        self.nominalChip = nominalChip
         self.noise = noise
         self.spec = spec
         self.labelled = labelled

@@ -13,13 +13,18 @@ public struct MonteCarloRunner: Sendable {
     public let inputs: [[Double]]
     public let labels: [Int]?
     public let seed: UInt64
-    /// The nominal read-out of every input (same integrator, no mismatch, no noise).
+    /// The nominal read-out of every input (same integrator, no mismatch, no noise): the chip without mismatch.
     public let nominal: [[Double]]
+    /// The read-out every chip is measured against: ``nominal`` unless another was given (the ideal network's,
+    /// when the integrator carries characterized cells).
+    public let reference: [[Double]]
     /// Whether the energy distance is computed (2-D read-outs without labels: a generative network).
     public let generative: Bool
 
+    /// - Parameter reference: the read-out of every input that the chips' errors are measured against
+    ///   (`[input][output]`); `nil` measures them against the chip without mismatch.
     public init(integrator: FixedStepIntegrator, mismatch: MismatchModel, noise: NoiseModel?, inputs: [[Double]],
-                labels: [Int]?, seed: UInt64) throws {
+                labels: [Int]?, seed: UInt64, reference: [[Double]]? = nil) throws {
         if let labels, labels.count != inputs.count {
             throw VaryError.invalid("--labels", "has \(labels.count) labels for \(inputs.count) data rows; give one label per row")
         }
@@ -29,7 +34,15 @@ public struct MonteCarloRunner: Sendable {
         self.inputs = inputs
         self.labels = labels
         self.seed = seed
-        self.nominal = try integrator.outputs(inputs: inputs, mismatch: nil)
+        let nominal = try integrator.outputs(inputs: inputs, mismatch: nil)
+        if let reference {
+            let width = nominal.first?.count ?? 0
+            guard reference.count == nominal.count, reference.allSatisfy({ $0.count == width }) else {
+                throw VaryError.invalid("the reference read-out", "has \(reference.count) rows of \(reference.first?.count ?? 0) outputs where the chips give \(nominal.count) of \(width); the reference network must read out as many outputs as the model")
+            }
+        }
+        self.nominal = nominal
+        self.reference = reference ?? nominal
         self.generative = labels == nil && (nominal.first?.count ?? 0) == 2
     }
 
@@ -54,9 +67,19 @@ public struct MonteCarloRunner: Sendable {
 
     /// Simulates chip `index` and reduces it to its metrics.
     public func record(_ index: Int) throws -> SampleRecord {
-        let y = try chipOutputs(index)
+        metrics(of: try chipOutputs(index), index: index)
+    }
+
+    /// The metrics of the chip without mismatch against ``reference``, recorded as sample −1; `nil` when the chips
+    /// are measured against that chip itself (all its errors would be 0).
+    public var nominalRecord: SampleRecord? {
+        reference == nominal ? nil : metrics(of: nominal, index: -1)
+    }
+
+    /// The metrics of read-outs `y` (`[input][output]`) against ``reference``.
+    func metrics(of y: [[Double]], index: Int) -> SampleRecord {
         var sum = 0.0, sq = 0.0, worst = 0.0
-        for (a, b) in zip(y, nominal) {
+        for (a, b) in zip(y, reference) {
             var d = 0.0
             for (x, z) in zip(a, b) { d += (x - z) * (x - z) }
             d = d.squareRoot()
@@ -69,7 +92,7 @@ public struct MonteCarloRunner: Sendable {
             accuracy = Double(hits) / n
         }
         return SampleRecord(index: index, meanError: sum / n, rmsError: (sq / n).squareRoot(), maxError: worst,
-                            accuracy: accuracy, energyDistance: generative ? energyDistance(y, nominal) : nil)
+                            accuracy: accuracy, energyDistance: generative ? energyDistance(y, reference) : nil)
     }
 
     public var nominalAccuracy: Double? {

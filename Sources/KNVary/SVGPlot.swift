@@ -97,7 +97,7 @@ extension MonteCarloResult {
     public func charts() -> [(suffix: String, svg: String)] {
         var out = [(String, String)]()
         let c = configuration
-        out.append(("-error", SVGPlot.histogram(records.map(\.meanError), title: "Mean output error per chip (\(records.count) samples)", xLabel: "mean |y_chip − y_nominal| (model units)")))
+        out.append(("-error", SVGPlot.histogram(records.map(\.meanError), title: "Mean output error per chip (\(records.count) samples)", xLabel: c.reference == nil ? "mean |y_chip − y_nominal| (model units)" : "mean |y_chip − y_reference| (model units)")))
         let specMax = c.spec.first { $0.metric == .maxError && $0.atMost }?.value
         out.append(("-yield", SVGPlot.yieldCurve(records.map(\.maxError), title: "Yield against the max-error spec", xLabel: "max-error threshold (model units)", spec: specMax)))
         let acc = records.compactMap(\.accuracy)
@@ -105,7 +105,7 @@ extension MonteCarloResult {
             out.append(("-accuracy", SVGPlot.histogram(acc, title: "Accuracy per chip (nominal \(c.nominalAccuracy.map { String(format: "%.4f", $0) } ?? "?"))", xLabel: "accuracy")))
         }
         if let nominal = c.nominalPoints, let chip = c.chipZeroPoints {
-            out.append(("-scatter", SVGPlot.scatter([("nominal circuit", nominal, "black"), ("chip 0 (mismatch)", chip, "firebrick")], title: "Generated points", xLabel: "y1", yLabel: "y2")))
+            out.append(("-scatter", SVGPlot.scatter([(c.reference == nil ? "nominal circuit" : "reference", nominal, "black"), ("chip 0 (mismatch)", chip, "firebrick")], title: "Generated points", xLabel: "y1", yLabel: "y2")))
         } else if records.contains(where: { $0.energyDistance != nil }) || !acc.isEmpty {
             let pts = records.map { [$0.meanError, $0.accuracy ?? $0.energyDistance ?? 0] }
             out.append(("-scatter", SVGPlot.scatter([("chips", pts, "steelblue")], title: "Per-chip metrics", xLabel: "mean error", yLabel: acc.isEmpty ? "energy distance" : "accuracy")))

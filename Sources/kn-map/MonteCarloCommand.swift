@@ -18,6 +18,12 @@ struct MonteCarloCommand: ParsableCommand {
         mirrors with fixed W × L). Every report says which. Sample i depends only
         on (--seed, i): shards merge exactly, and a killed run continues with --resume.
 
+        With --characterized DIR/characterized.json (kn-map map --characterize-edges) every chip computes with the
+        mapped cells' fitted laws, not the ideal ones, and its mismatch comes on top: the errors then hold both the
+        cells' systematic error and the spread. They are measured against the ideal read-out of --target (default
+        MODEL; give the original network for a model retrained with --characterized), and the report gives the
+        chip without mismatch against it too; --against nominal measures the spread alone.
+
         The network is integrated with fixed-step RK4, the step chosen so that the nominal read-out is within
         --tolerance of the exact solution (or --steps per unit time). Metrics per chip: mean, rms and max of
         |y_chip − y_nominal| over the inputs; accuracy with --data/--labels; energy distance to the nominal points
@@ -28,6 +34,7 @@ struct MonteCarloCommand: ParsableCommand {
           kn-map mc twomoon.knm --samples 1000 --seed 1 --spec max-error<=0.1 --noise -o mc/twomoon.json
           kn-map mc mnist.knm --samples 50 --data t10k-images-idx3-ubyte --labels t10k-labels-idx1-ubyte -o mc/mnist.json
           kn-map mc twomoon.knm --samples 1000 --seed 1 --shard 3/8 -o mc/shard-3.json
+          kn-map mc twomoon-pre.knm --samples 1000 --characterized chip/characterized.json --target twomoon.knm -o mc/chip.json
           kn-map mc merge mc/shard-*.json -o mc/twomoon.json
         """,
         subcommands: [MonteCarloRun.self, MonteCarloMerge.self],
@@ -66,6 +73,12 @@ struct VariationOptions: ParsableArguments {
 
     @Option(help: "The condition of --corners to run at, CORNER@CELSIUS (e.g. ss@85), or CORNER at the reference temperature.")
     var condition: String?
+
+    @Option(help: "The mapped circuit's characterized cells (the characterized.json that kn-map map --characterize-edges wrote for this model): every chip carries each cell's fitted errors (weight and amplitude ratios, argument offset, compression, output offsets) on top of the parameters, and its mismatch on top of those.")
+    var characterized: String?
+
+    @Option(help: "The network the chips should compute (default: MODEL): mc measures the chips against its read-out, retrain distils towards it. Give the original network when MODEL was retrained with --characterized.")
+    var target: String?
 
     @Option(help: "Vary only these effective parameters (comma-separated: offset, gain, amplitude, copy), to see which mismatch dominates.")
     var components = "offset,gain,amplitude,copy"
@@ -164,15 +177,29 @@ struct VariationOptions: ParsableArguments {
                              base: corner, scale: sigmaScale, components: try componentSet())
     }
 
-    /// The integrator at --steps, or calibrated on up to 16 of `inputs`.
-    func integrator(_ network: Network, inputs: [[Double]]) throws -> (FixedStepIntegrator, Double) {
+    /// The errors of the --characterized cells of `network`, or nil without it.
+    func cellErrors(_ network: Network) throws -> CellLawErrors? {
+        try characterized.map { path in
+            try CellLawErrors(characterized: try CharacterizedEdges.read(from: URL(fileURLWithPath: path)), network: network, file: path)
+        }
+    }
+
+    /// The --target network, or nil without it.
+    func targetNetwork() throws -> Network? {
+        try target.map { try ModelFile.read(from: URL(fileURLWithPath: $0)) }
+    }
+
+    /// The integrator at --steps, or calibrated on up to 16 of `inputs` (on the network's own laws), carrying
+    /// `cellErrors`.
+    func integrator(_ network: Network, inputs: [[Double]], cellErrors: CellLawErrors? = nil) throws -> (FixedStepIntegrator, Double) {
         let probe = Array(inputs.prefix(16))
         if let steps {
-            let i = try FixedStepIntegrator(network: network, stepsPerUnit: steps)
+            let i = try FixedStepIntegrator(network: network, stepsPerUnit: steps, cellErrors: cellErrors)
             return (i, try i.nominalDeviation(inputs: probe))
         }
         let r = try FixedStepIntegrator.calibrated(network: network, inputs: probe, tolerance: tolerance)
-        return (r.integrator, r.deviation)
+        guard let cellErrors else { return (r.integrator, r.deviation) }
+        return (try FixedStepIntegrator(network: network, stepsPerUnit: r.integrator.stepsPerUnit, cellErrors: cellErrors), r.deviation)
     }
 }
 
@@ -257,6 +284,9 @@ struct MonteCarloRun: ParsableCommand {
     @Option(help: "Flicker corner frequency in Hz (with --noise; 0: none).")
     var flickerCorner = 0.0
 
+    @Option(help: "What the chips' errors are measured against: target (the ideal read-out of --target, default MODEL) or nominal (the chip without mismatch, on the --characterized cells when given). The two differ only with --characterized or --target.")
+    var against: ChipReference = .target
+
     @OptionGroup var variation: VariationOptions
     @OptionGroup var input: InputOptions
 
@@ -269,6 +299,24 @@ struct MonteCarloRun: ParsableCommand {
         for s in spec { do { _ = try SpecCondition(parsing: s) } catch { throw ValidationError("\(error)") } }
         if URL(fileURLWithPath: output).pathExtension.lowercased() != "json" { throw ValidationError("--output must end in .json") }
         if flickerCorner < 0 || (flickerCorner > 0 && !noise) { throw ValidationError("--flicker-corner needs --noise and must be ≥ 0") }
+        if against == .nominal && variation.target != nil {
+            throw ValidationError("--against nominal measures the chips against the chip without mismatch, so --target would not be used; leave one of them out")
+        }
+    }
+
+    /// The read-out the chips are measured against, with its description: the ideal --target (or MODEL) integrated
+    /// like the chips, or nil when that is the chip without mismatch.
+    func chipReference(_ network: Network, modelDigest: String, inputs: [[Double]], stepsPerUnit: Int) throws
+        -> (readOut: [[Double]], description: String)? {
+        guard against == .target, variation.characterized != nil || variation.target != nil else { return nil }
+        let target = try variation.targetNetwork() ?? network
+        guard target.inputWidth == network.inputWidth else {
+            throw ModelError.invalid(variation.target ?? model, "takes \(target.inputWidth) inputs where \(model) takes \(network.inputWidth); give the network MODEL was derived from")
+        }
+        let name = variation.target ?? model
+        let digest = variation.target == nil ? modelDigest : fnv1a64(try Data(contentsOf: URL(fileURLWithPath: name)))
+        let readOut = try FixedStepIntegrator(network: target, stepsPerUnit: stepsPerUnit).outputs(inputs: inputs, mismatch: nil)
+        return (readOut, "the ideal read-out of \(name) (digest \(digest))")
     }
 
     func run() throws {
@@ -277,18 +325,23 @@ struct MonteCarloRun: ParsableCommand {
         let modelData = try Data(contentsOf: modelURL)
         let network = try ModelFile.decode(modelData, path: model)
         let (inputs, labels, inputName, inputDigest) = try input.load(network)
-        let (integrator, deviation) = try variation.integrator(network, inputs: inputs)
+        let cellErrors = try variation.cellErrors(network)
+        let (integrator, deviation) = try variation.integrator(network, inputs: inputs, cellErrors: cellErrors)
         let modelDigest = fnv1a64(modelData)
         let corner = try variation.cornerShift(network, modelDigest: modelDigest)
         let mismatch = try variation.mismatchModel(network, model: model, corner: corner?.shifts)
         let noiseModel = noise ? NoiseModel(scale: variation.scale, flickerCorner: flickerCorner) : nil
+        let reference = try chipReference(network, modelDigest: modelDigest, inputs: inputs, stepsPerUnit: integrator.stepsPerUnit)
         let runner = try MonteCarloRunner(integrator: integrator, mismatch: mismatch, noise: noiseModel, inputs: inputs,
-                                          labels: labels, seed: seed)
+                                          labels: labels, seed: seed, reference: reference?.readOut)
         let conditions = try spec.map { try SpecCondition(parsing: $0) }
         var points: [[Double]]? = nil, chipZero: [[Double]]? = nil
         if runner.generative {
-            points = Array(runner.nominal.prefix(512))
+            points = Array(runner.reference.prefix(512))
             chipZero = Array(try runner.chipOutputs(0).prefix(512))
+        }
+        let characterized = try variation.characterized.map { path in
+            "\(path) (digest \(fnv1a64(try Data(contentsOf: URL(fileURLWithPath: path)))), \(cellErrors?.fittedEdges ?? 0) fitted laws)"
         }
         let configuration = MonteCarloConfiguration(
             model: modelURL.lastPathComponent, modelDigest: modelDigest, samples: samples, seed: seed,
@@ -296,7 +349,8 @@ struct MonteCarloRun: ParsableCommand {
             integratorDeviation: deviation, process: mismatch.mismatch.process,
             mismatchSource: [mismatch.mismatch.nmos.source, mismatch.mismatch.pmos.source], cells: mismatch.provenance,
             sigmaScale: variation.sigmaScale, components: EffectiveParameter.allCases.filter { mismatch.components.contains($0) }, global: try variation.globalShift(),
-            condition: corner?.description, noise: noiseModel, spec: conditions,
+            condition: corner?.description, characterized: characterized, reference: reference?.description,
+            nominalChip: runner.nominalRecord, noise: noiseModel, spec: conditions,
             labelled: labels != nil, nominalAccuracy: runner.nominalAccuracy, nominalPoints: points, chipZeroPoints: chipZero)
         let shardValue = try shard.map { try Shard(parsing: $0) }
         let indices = shardValue?.indices(samples: samples) ?? 0..<samples
@@ -330,9 +384,22 @@ struct MonteCarloRun: ParsableCommand {
         }
         if let y = result.yield { msg += "yield (\(conditions.map(\.description).joined(separator: ", "))): \(y)\n" }
         msg += "cells: \(mismatch.provenance)\n"
+        if let c = configuration.characterized { msg += "every chip on the characterized cells of \(c)\n" }
+        if let r = configuration.reference { msg += "errors against \(r)\n" }
+        if let n = configuration.nominalChip {
+            msg += String(format: "chip without mismatch against it: mean error %.4g, rms %.4g, max %.4g\n", n.meanError, n.rmsError, n.maxError)
+        }
         if let c = configuration.condition { msg += "every chip at \(c)\n" }
         FileHandle.standardError.write(Data(msg.utf8))
     }
+}
+
+/// What `kn-map mc` measures the chips' errors against.
+enum ChipReference: String, ExpressibleByArgument, CaseIterable {
+    /// The ideal read-out of the network the chips should compute.
+    case target
+    /// The chip without mismatch.
+    case nominal
 }
 
 struct MonteCarloMerge: ParsableCommand {

@@ -70,10 +70,6 @@ struct RetrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The retrained model file NEW.knm.") var output: String
     @Option(help: "Also write the parameters as a PyTorch checkpoint (state dict with upstream's keys).") var pth: String?
     @Option(help: "Write the before/after measurement as JSON.") var report: String?
-    @Option(help: "Train against the mapped circuit's characterized cells: the characterized.json that kn-map map --characterize-edges wrote for this model.")
-    var characterized: String?
-    @Option(help: "Distil towards this model's read-out instead of MODEL's: the original network, when MODEL was already retrained with --characterized and its remapped cells are trained against again.")
-    var target: String?
 
     func validate() throws {
         if iterations < 0 || chips < 1 || batch < 1 { throw ValidationError("--iterations ≥ 0, --chips ≥ 1 and --batch ≥ 1") }
@@ -84,7 +80,7 @@ struct RetrainCommand: ParsableCommand {
         if URL(fileURLWithPath: output).pathExtension != ModelFile.fileExtension { throw ValidationError("--output must end in .\(ModelFile.fileExtension)") }
         if let pth, URL(fileURLWithPath: pth).pathExtension != "pth" { throw ValidationError("--pth must end in .pth") }
         if evalChips < 0 || evalInputs < 1 { throw ValidationError("--eval-chips must be ≥ 0 and --eval-inputs ≥ 1") }
-        if target != nil && input.labels != nil { throw ValidationError("--target sets the distillation target; with --labels the loss is the task's, so leave one of them out") }
+        if variation.target != nil && input.labels != nil { throw ValidationError("--target sets the distillation target; with --labels the loss is the task's, so leave one of them out") }
     }
 
     func run() throws {
@@ -105,15 +101,13 @@ struct RetrainCommand: ParsableCommand {
         options.antithetic = antithetic
         options.linearised = !sampled
         let objective: RetrainObjective = labels.map { .classification(labels: $0) } ?? .distillation
-        let cellErrors = try characterized.map { path in
-            try CellLawErrors(characterized: try CharacterizedEdges.read(from: URL(fileURLWithPath: path)), network: network, file: path)
-        }
+        let cellErrors = try variation.cellErrors(network)
         var intro = "retraining on \(name): \(inputs.count) inputs, RK4 \(integrator.stepsPerUnit) steps/unit (nominal within \(String(format: "%.1e", deviation)) of exact), \(labels == nil ? "distillation to the nominal read-out" : "cross-entropy")\ncells: \(mismatch.provenance)\n"
-        if let cellErrors, let characterized {
+        if let cellErrors, let characterized = variation.characterized {
             intro += "against the characterized cells of \(characterized): \(cellErrors.fittedEdges) fitted laws held fixed on top of the parameters\n"
         }
         FileHandle.standardError.write(Data(intro.utf8))
-        let goal = try target.map { try ModelFile.read(from: URL(fileURLWithPath: $0)) }
+        let goal = try variation.targetNetwork()
         let trainer = try Retrainer(network: network, stepsPerUnit: integrator.stepsPerUnit, mismatch: mismatch,
                                     inputs: inputs, objective: objective, options: options, cellErrors: cellErrors, target: goal)
         let bar = ProgressBar(total: iterations, label: "retrain")

@@ -1,5 +1,6 @@
 import Foundation
 import KNModel
+import KNSimulate
 import KNTestSupport
 import Testing
 @testable import KNVary
@@ -137,5 +138,63 @@ import Testing
         #expect(p.terminationStatus == 0, "\(text)")
         #expect(try Data(contentsOf: out.appendingPathComponent("mc.json")) == read("single.json"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("mc-yield.svg").path))
+    }
+
+    /// `kn-map mc --characterized` runs every chip on the characterized cells, with the mismatch on top: the chip
+    /// without mismatch is the fixed-step integrator with the cells' errors, measured against the ideal read-out of
+    /// --target; `--against nominal` measures the spread alone; a file of another network is refused by name.
+    @Test func chipsCarryTheCharacterizedCells() throws {
+        let original = try ModelFile.read(from: model)
+        var predistorted = original
+        for k in predistorted.layers[0].parameters.values.indices where k % 5 == 0 {
+            predistorted.layers[0].parameters.values[k] *= 1.05
+        }
+        let pre = folder.appendingPathComponent("pre.knm"), cells = folder.appendingPathComponent("characterized.json")
+        try ModelFile.write(predistorted, to: pre)
+        let characterization = cellLikeCharacterization(predistorted, seed: 3)
+        try characterization.write(to: cells)
+        func mc(_ out: String, _ extra: [String]) throws -> (status: Int32, stderr: String) {
+            try run(["mc", pre.path, "--samples", "24", "--seed", "5", "--steps", "16", "--input-count", "16",
+                     "--characterized", cells.path, "-o", folder.appendingPathComponent(out).path] + extra)
+        }
+
+        let quiet = try mc("quiet.json", ["--target", model.path, "--sigma-scale", "0"])
+        try #require(quiet.status == 0, "\(quiet.stderr)")
+        #expect(quiet.stderr.contains("every chip on the characterized cells of \(cells.path)"), "\(quiet.stderr)")
+        #expect(quiet.stderr.contains("errors against the ideal read-out of \(model.path)"), "\(quiet.stderr)")
+        let inputs = SampleTable.standardNormal(rows: 16, columns: original.inputWidth, seed: 1).samples
+        let errors = try CellLawErrors(characterized: characterization, network: predistorted)
+        let chip = try FixedStepIntegrator(network: predistorted, stepsPerUnit: 16, cellErrors: errors).outputs(inputs: inputs, mismatch: nil)
+        let ideal = try FixedStepIntegrator(network: original, stepsPerUnit: 16).outputs(inputs: inputs, mismatch: nil)
+        let expected: [Double] = zip(chip, ideal).map { a, b in
+            var d = 0.0
+            for (x, z) in zip(a, b) { d += (x - z) * (x - z) }
+            return d.squareRoot()
+        }
+        let expectedMean = expected.reduce(0, +) / Double(expected.count)
+        let result = try MonteCarloResult.read(from: folder.appendingPathComponent("quiet.json"))
+        let nominal = try #require(result.configuration.nominalChip)
+        #expect(expectedMean > 1e-3, "the cells and the pre-distortion move the read-out")
+        #expect(abs(nominal.meanError - expectedMean) < 1e-12 && abs(nominal.maxError - expected.max()!) < 1e-12)
+        #expect(result.records.allSatisfy { abs($0.meanError - expectedMean) < 1e-12 }, "without mismatch every chip is the nominal chip")
+
+        let spread = try mc("spread.json", ["--against", "nominal"])
+        try #require(spread.status == 0, "\(spread.stderr)")
+        let alone = try MonteCarloResult.read(from: folder.appendingPathComponent("spread.json"))
+        #expect(alone.configuration.reference == nil && alone.configuration.nominalChip == nil)
+        #expect(alone.configuration.characterized?.hasPrefix(cells.path) == true)
+        let errorsAlone = alone.records.map(\.meanError)
+        #expect(errorsAlone.allSatisfy { $0 > 0 } && Set(errorsAlone).count == errorsAlone.count, "every chip draws its own mismatch")
+        let both = try mc("both.json", [])
+        try #require(both.status == 0, "\(both.stderr)")
+        let total = try MonteCarloResult.read(from: folder.appendingPathComponent("both.json"))
+        #expect(total.configuration.reference?.contains(pre.path) == true, "the default target is MODEL")
+        #expect(total.summary["mean-error"]!.mean != alone.summary["mean-error"]!.mean)
+
+        try cellLikeCharacterization(original, seed: 3).write(to: cells)
+        let refused = try mc("refused.json", [])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("\(cells.path): do not belong to this model"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused.json").path))
     }
 }
