@@ -34,21 +34,14 @@ public struct CellLoading: Sendable, Hashable {
             let table = layer.cells
             guard let kind = kinds.first(where: { $0.name == table.kind }) else { settling.append(0); continue }
             let model = LoadingModel(kind: kind, catalog: catalog)
-            let slots = table.slotCount, ports = table.portCount
+            let slots = table.slotCount
             var slowest = 0.0
             for c in 0..<table.count {
                 let fingers = table.fingers[(c * slots)..<((c + 1) * slots)]
                 let base = fingers.startIndex
                 let series = table.series[(c * slots)..<((c + 1) * slots)]
-                for (port, gates) in model.portGates {
-                    let node: Int32
-                    switch PortBinding(rawValue: table.ports[c * ports + port]) {
-                    case .src: node = table.src[c]
-                    case .des: node = table.des[c]
-                    default: continue
-                    }
-                    guard node > 0, Int(node) <= nodeCount else { continue }
-                    load[Int(node) - 1] += gates.reduce(0) { $0 + Double(fingers[base + $1.slot]) * $1.farads }
+                for (node, farads) in model.terminalGates(table, cell: c) where node > 0 && Int(node) <= nodeCount {
+                    load[Int(node) - 1] += farads
                 }
                 var cell = 0.0
                 for stack in model.stacks where fingers[base + stack.slot] > 0 {
@@ -70,6 +63,22 @@ public struct CellLoading: Sendable, Hashable {
         }
         self.init(nodeGateCapacitance: load, layerSettling: settling)
     }
+
+    /// The gate capacitance that cell `row` of `table` hangs on its src and on its des terminal, farads: its share
+    /// of ``nodeGateCapacitance``.
+    public static func terminalGateCapacitance(row: Int, of table: CellTable, kind: CellKind,
+                                               catalog: DeviceCatalog) -> (src: Double, des: Double) {
+        var src = 0.0, des = 0.0
+        let model = LoadingModel(kind: kind, catalog: catalog)
+        for (port, farads) in model.portLoads(table, cell: row) {
+            switch port {
+            case .src: src += farads
+            case .des: des += farads
+            default: break
+            }
+        }
+        return (src, des)
+    }
 }
 
 /// Per cell kind: which slots' gates sit on each input port and on each signal mirror net.
@@ -80,6 +89,23 @@ private struct LoadingModel {
     var mirrors: [(diode: Int, gmPerFinger: Double, gates: [(slot: Int, farads: Double)])] = []
     /// The triode stacks: the slot and R·C of one unit.
     var stacks: [(slot: Int, unitRC: Double)] = []
+
+    /// Per input port of cell `c` that binds to src or des: the port's binding and the farads of its gates.
+    func portLoads(_ table: CellTable, cell c: Int) -> [(PortBinding, Double)] {
+        let slots = table.slotCount, ports = table.portCount
+        let base = c * slots
+        return portGates.compactMap { port, gates in
+            guard let binding = PortBinding(rawValue: table.ports[c * ports + port]), binding == .src || binding == .des else {
+                return nil
+            }
+            return (binding, gates.reduce(0) { $0 + Double(table.fingers[base + $1.slot]) * $1.farads })
+        }
+    }
+
+    /// The same per node: (the node the port binds to, farads).
+    func terminalGates(_ table: CellTable, cell c: Int) -> [(Int32, Double)] {
+        portLoads(table, cell: c).map { binding, farads in (binding == .src ? table.src[c] : table.des[c], farads) }
+    }
 
     init(kind: CellKind, catalog: DeviceCatalog) {
         func gates(on net: String) -> [(slot: Int, farads: Double)] {

@@ -26,15 +26,77 @@ public struct EdgeCharacterizer: Sendable {
     }
 
     /// Measures the picked cells of `circuit` in `processes` concurrent ngspice processes and fits every one.
+    /// - Parameter dynamicsPoints: also measure each cell's capacitances (``KNSimulate/CellDynamics``) at this
+    ///   many of its operating points (an AC analysis each), or nil for the currents alone.
     public func characterize(_ circuit: MappedCircuit, network: Network, samples: OperatingSamples,
-                             picks: [FidelityRunner.Pick],
+                             picks: [FidelityRunner.Pick], dynamicsPoints: Int? = nil,
                              processes: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CharacterizedEdges {
         var measuring = runner
         measuring.pointsPerEdge = pointsPerEdge
         let measured = try measuring.measureInParallel(circuit, network: network, samples: samples, picks: picks,
                                                        processes: processes)
-        let source = "ngspice steady-state sweeps of the mapped cells on the \(circuit.process) models (corner \(circuit.corner)), up to \(pointsPerEdge) operating points per edge from \(samples.inputCount) sample inputs"
-        return fit(measured, network: network, scaling: circuit.scaling, source: source)
+        var source = "ngspice steady-state sweeps of the mapped cells on the \(circuit.process) models (corner \(circuit.corner)), up to \(pointsPerEdge) operating points per edge from \(samples.inputCount) sample inputs"
+        var edges = fit(measured, network: network, scaling: circuit.scaling, source: source)
+        if let dynamicsPoints {
+            let admittances = try measuring.measureAdmittances(circuit, network: network, samples: samples, picks: picks,
+                                                               points: dynamicsPoints, processes: processes)
+            source += "; capacitances from ngspice AC analyses at up to \(dynamicsPoints) of those points per edge"
+            edges.source = source
+            attach(admittances, to: &edges, circuit: circuit, picks: picks)
+        }
+        return edges
+    }
+
+    /// Fits each measured admittance into its edge's ``KNSimulate/CellDynamics`` (against the edge's law in
+    /// `edges`).
+    func attach(_ admittances: [CellAdmittance], to edges: inout CharacterizedEdges, circuit: MappedCircuit,
+                picks: [FidelityRunner.Pick]) {
+        let kind = circuit.cellKinds[0]
+        for (a, pick) in zip(admittances, picks) {
+            guard let k = edges.layers[a.layer].edges.firstIndex(where: { $0.edge == a.edge }) else { continue }
+            let gates = CellLoading.terminalGateCapacitance(row: pick.row, of: circuit.layers[pick.layer].cells, kind: kind,
+                                                            catalog: runner.mapper.catalog)
+            edges.layers[a.layer].edges[k].dynamics = Self.dynamics(a, law: edges.layers[a.layer].edges[k].law,
+                                                                    scaling: circuit.scaling, gates: gates)
+        }
+    }
+
+    /// A cell's measured capacitances as ``KNSimulate/CellDynamics``: per entry, `static + lag·g(v)` fitted by
+    /// least squares over the points (g from `law`), in units of the node capacitance (`C_xy·α_y / (C·α)`), with
+    /// the mapper's estimate of the cell's own gates (`gates`, farads, already in the node capacitance) taken off
+    /// the diagonal. A cell whose conductance hardly varies over its points gets its mean as the static part and
+    /// no lag. Nil when the measurement failed.
+    static func dynamics(_ a: CellAdmittance, law: CommonEdgeLaw, scaling s: Scaling,
+                         gates: (src: Double, des: Double)) -> CellDynamics? {
+        guard a.failure == nil, !a.capacitance.isEmpty, a.capacitance.count == a.vs.count else { return nil }
+        let unit = s.capacitance * s.alpha
+        let nodes = [a.src, a.des]
+        let conductances = zip(a.vs, a.vd).map { law.terminalConductances(vs: $0, vd: $1) }
+        var staticPart = [Double](repeating: 0, count: 4), lag = staticPart
+        var squared = 0.0
+        for x in 0..<2 {
+            for y in 0..<2 {
+                let k = 2 * x + y
+                let scale = s.alpha(layer: a.layer, node: nodes[y]) / unit
+                let own = x == y ? (x == 0 ? gates.src : gates.des) * scale : 0
+                let m = a.capacitance.map { $0[k] * scale - own }
+                let g = conductances.map { $0[k] }
+                let n = Double(m.count)
+                let gMean = g.reduce(0, +) / n, mMean = m.reduce(0, +) / n
+                var sgg = 0.0, sgm = 0.0, sg2 = 0.0
+                for (gi, mi) in zip(g, m) {
+                    sgg += (gi - gMean) * (gi - gMean)
+                    sgm += (gi - gMean) * (mi - mMean)
+                    sg2 += gi * gi
+                }
+                let slope = sgg > 1e-12 * max(sg2, .leastNormalMagnitude) ? sgm / sgg : 0
+                lag[k] = slope
+                staticPart[k] = mMean - slope * gMean
+                for (gi, mi) in zip(g, m) { squared += pow(staticPart[k] + slope * gi - mi, 2) }
+            }
+        }
+        return CellDynamics(staticPart: staticPart, lag: lag, points: a.vs.count,
+                            rms: (squared / Double(4 * a.vs.count)).squareRoot())
     }
 
     /// Fits measurements (one per edge, each with both currents) into characterized edges.

@@ -18,6 +18,9 @@ public struct MapPipeline: Sendable {
     public var characterizeEdges: Int = 0
     /// Operating points per characterized edge.
     public var characterizationPoints: Int = 40
+    /// Also measure every characterized cell's capacitances (``KNSimulate/CellDynamics``) at this many of its
+    /// operating points, or nil.
+    public var dynamicsPoints: Int? = nil
     /// Concurrent ngspice processes for the fidelity and characterization runs (default: one per core).
     public var processes: Int = ProcessInfo.processInfo.activeProcessorCount
     public var root: PDKRoot = .resolve()
@@ -94,7 +97,7 @@ public struct MapPipeline: Sendable {
             characterizer.pointsPerEdge = characterizationPoints
             let picks = FidelityRunner.sample(circuit, count: characterizeEdges, seed: seed)
             characterized = try characterizer.characterize(circuit, network: network, samples: samples, picks: picks,
-                                                           processes: processes)
+                                                           dynamicsPoints: dynamicsPoints, processes: processes)
             timings["characterize"] = Date().timeIntervalSince(start)
         }
         var report = MapReport(circuit: circuit, network: network, samples: samples, clipping: clipping,

@@ -136,6 +136,9 @@ public struct CharacterizedEdges: Codable, Sendable, Hashable {
                 if let problem = edge.law.problem {
                     throw .invalid(file: nil, place: place + ".law", problem: problem, fix: fix)
                 }
+                if let problem = edge.dynamics?.problem {
+                    throw .invalid(file: nil, place: place + ".dynamics", problem: problem, fix: fix)
+                }
             }
         }
     }
@@ -184,6 +187,20 @@ public struct CharacterizedEdges: Codable, Sendable, Hashable {
     }
 }
 
+extension CharacterizedEdges {
+    /// Whether any edge carries measured capacitances (``CharacterizedEdge/dynamics``).
+    public var hasDynamics: Bool { layers.contains { $0.edges.contains { $0.dynamics != nil } } }
+
+    /// The measured capacitances of every edge of layer `l` (nil where not measured), or nil when the layer has
+    /// none.
+    public func dynamics(layer l: Int, edgeCount: Int) -> [CellDynamics?]? {
+        guard l < layers.count, layers[l].edges.contains(where: { $0.dynamics != nil }) else { return nil }
+        var out = [CellDynamics?](repeating: nil, count: edgeCount)
+        for e in layers[l].edges where e.edge < edgeCount { out[e.edge] = e.dynamics }
+        return out
+    }
+}
+
 /// The characterized edges of one layer.
 public struct CharacterizedLayer: Codable, Sendable, Hashable {
     public var index: Int
@@ -226,9 +243,12 @@ public struct CharacterizedEdge: Codable, Sendable, Hashable {
     public var idealNrmse: Double?
     /// Two-fold cross-validated NRMSE: the law fitted to every other point, scored on the points left out.
     public var validationNrmse: Double?
+    /// The capacitances the cell adds to its nodes (`kn-map characterize --dynamics`), or nil when they were not
+    /// measured: the simulator then takes the node capacitors as they are.
+    public var dynamics: CellDynamics?
 
     public init(edge: Int, src: Int, des: Int, status: Status, note: String? = nil, law: CommonEdgeLaw, points: Int,
-                nrmse: Double?, idealNrmse: Double?, validationNrmse: Double?) {
+                nrmse: Double?, idealNrmse: Double?, validationNrmse: Double?, dynamics: CellDynamics? = nil) {
         self.edge = edge
         self.src = src
         self.des = des
@@ -239,6 +259,7 @@ public struct CharacterizedEdge: Codable, Sendable, Hashable {
         self.nrmse = nrmse
         self.idealNrmse = idealNrmse
         self.validationNrmse = validationNrmse
+        self.dynamics = dynamics
     }
 }
 

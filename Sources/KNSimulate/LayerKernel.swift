@@ -23,6 +23,8 @@ public struct LayerKernel: Sendable {
     let traceWeightDes: [Double]
     /// Characterized laws that replace the family's law on every edge (``CharacterizedColumns``), or nil.
     let characterized: CharacterizedColumns?
+    /// The cells' measured capacitances (``CellCapacitanceColumns``), or nil.
+    let capacitances: CellCapacitanceColumns?
 
     /// The number of edges.
     public var edgeCount: Int { src.count }
@@ -31,8 +33,10 @@ public struct LayerKernel: Sendable {
     /// - Parameters:
     ///   - capacitance: `C_n` for nodes 1…N (N values, all finite and positive), or `nil` for C = 1.
     ///   - laws: one ``CommonEdgeLaw`` per edge that replaces the family's law (characterized edges), or nil.
+    ///   - dynamics: per edge the cell's measured capacitances (``CellDynamics``, nil where not measured), or nil;
+    ///     needs `laws`.
     public init(layer: Layer, family: EdgeFamily, capacitance: [Double]? = nil,
-                laws: [CommonEdgeLaw]? = nil) throws(SimulationError) {
+                laws: [CommonEdgeLaw]? = nil, dynamics: [CellDynamics?]? = nil) throws(SimulationError) {
         let n = layer.nodeCount
         let e = layer.edgeCount
         let p = layer.parameters
@@ -77,6 +81,17 @@ public struct LayerKernel: Sendable {
         } else {
             self.characterized = nil
         }
+        if let dynamics {
+            guard let laws, dynamics.count == e else {
+                throw .invalidOption("cell capacitances", "has \(dynamics.count) entries for a layer with \(e) edges and \(laws == nil ? "no" : "its") laws; give one entry per edge, with the edges' laws")
+            }
+            if let k = dynamics.firstIndex(where: { $0?.problem != nil }) {
+                throw .invalidOption("cell capacitances", "edge \(k): \(dynamics[k]!.problem!)")
+            }
+            self.capacitances = CellCapacitanceColumns(dynamics: dynamics, laws: laws)
+        } else {
+            self.capacitances = nil
+        }
     }
 
     /// Computes `dv/dt` for a state of `width ≥ N` values into `derivative` (also `width` values; entries
@@ -113,6 +128,7 @@ public struct LayerKernel: Sendable {
             } else {
                 derivative.update(from: acc + 1, count: n)
             }
+            capacitances?.solve(src: src, des: des, aux, derivative, nodeCount: n, inverseCapacitance: inverseCapacitance)
             if width > n { (derivative + n).update(repeating: 0, count: width - n) }
             return tr
         }

@@ -52,10 +52,13 @@ public struct SimulationOptions: Hashable, Sendable {
     public var maxSteps: Int
     /// The edges' current laws: the network's own (`ideal`, the default) or the characterized cells'.
     public var edges: EdgeModel
+    /// With characterized edges that carry measured capacitances (``CellDynamics``): load the nodes with them
+    /// (the default), or integrate with the node capacitors alone.
+    public var cellCapacitances: Bool
 
     public init(method: IntegrationMethod = .exact, direction: Direction = .forward, spans: SpanMode = .exact,
                 logDensity: Bool? = nil, trajectoryTimes: [Double] = [], capacitances: [[Double]]? = nil,
-                maxSteps: Int = 10_000_000, edges: EdgeModel = .ideal) {
+                maxSteps: Int = 10_000_000, edges: EdgeModel = .ideal, cellCapacitances: Bool = true) {
         self.method = method
         self.direction = direction
         self.spans = spans
@@ -64,5 +67,6 @@ public struct SimulationOptions: Hashable, Sendable {
         self.capacitances = capacitances
         self.maxSteps = maxSteps
         self.edges = edges
+        self.cellCapacitances = cellCapacitances
     }
 }

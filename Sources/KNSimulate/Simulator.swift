@@ -46,20 +46,25 @@ public struct Simulator: Sendable {
             throw .invalidOption("trajectoryTimes", "time \(t) is outside the anchors [\(first), \(last)]")
         }
         var laws: [[CommonEdgeLaw]?] = network.layers.map { _ in nil }
+        var dynamics: [[CellDynamics?]?] = laws.map { _ in nil }
         if case let .characterized(edges) = options.edges {
             do throws(CharacterizedEdgesError) { try edges.check(against: network) } catch {
                 throw .invalidOption("edges characterized", error.description)
             }
-            // A layer without fitted edges runs its family's own loop.
+            if options.cellCapacitances {
+                dynamics = network.layers.indices.map { l in edges.dynamics(layer: l, edgeCount: network.layers[l].edgeCount) }
+            }
+            // A layer without fitted edges or capacitances runs its family's own loop.
             laws = network.layers.indices.map { l in
-                edges.layers[l].edges.contains { $0.status == .fitted } ? edges.laws(layer: l, network: network) : nil
+                edges.layers[l].edges.contains { $0.status == .fitted } || dynamics[l] != nil
+                    ? edges.laws(layer: l, network: network) : nil
             }
         }
         var kernels = [LayerKernel]()
         for (l, layer) in network.layers.enumerated() {
             do {
                 kernels.append(try LayerKernel(layer: layer, family: network.family, capacitance: options.capacitances?[l],
-                                               laws: laws[l]))
+                                               laws: laws[l], dynamics: dynamics[l]))
             } catch {
                 if case let .invalidOption(o, p) = error { throw .invalidOption("\(o)[\(l)]", p) }
                 throw error

@@ -30,6 +30,9 @@ struct CharacterizeCommand: ParsableCommand {
     @Option(help: "Operating points measured per cell.")
     var points: Int = 40
 
+    @Option(help: "Also measure each cell's capacitances (an ngspice AC analysis at this many of its operating points), which the simulator adds to the node capacitors (default: none).")
+    var dynamicsPoints: Int?
+
     @Option(help: "Sample inputs simulated for the operating points (as kn-map map --samples).")
     var samples: Int = 16
 
@@ -48,6 +51,7 @@ struct CharacterizeCommand: ParsableCommand {
 
     func validate() throws {
         if points < 8 { throw ValidationError("--points must be at least 8 (the fit has up to 12 parameters over two currents)") }
+        if let dynamicsPoints, dynamicsPoints < 1 { throw ValidationError("--dynamics-points must be at least 1") }
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if processes < 1 { throw ValidationError("--processes must be at least 1") }
     }
@@ -63,7 +67,7 @@ struct CharacterizeCommand: ParsableCommand {
         let picks = FidelityRunner.sample(circuit, count: edges.value, seed: seed)
         let start = Date()
         let characterized = try characterizer.characterize(circuit, network: network, samples: operating, picks: picks,
-                                                           processes: processes)
+                                                           dynamicsPoints: dynamicsPoints, processes: processes)
         let seconds = Date().timeIntervalSince(start)
         try characterized.write(to: outputURL)
         for line in CharacterizationSummary(characterized).summaryLines { print(line) }

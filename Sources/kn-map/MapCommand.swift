@@ -91,6 +91,9 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Operating points measured per characterized cell.")
     var characterizationPoints: Int = 40
 
+    @Option(help: "Also measure each characterized cell's capacitances (an ngspice AC analysis at this many of its operating points), which the simulator adds to the node capacitors (default: none).")
+    var dynamicsPoints: Int?
+
     @Flag(help: "Measure the cells with ngspice DC sweeps instead of transient staircases (slower; the same answer where the staircase settles).")
     var dcSweeps = false
 
@@ -119,6 +122,9 @@ struct MapCommand: ParsableCommand {
     func validate() throws {
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if fidelityEdges < 0 { throw ValidationError("--fidelity-edges must be 0 or more") }
+        if let dynamicsPoints, dynamicsPoints < 1 || characterizeEdges == nil {
+            throw ValidationError("--dynamics-points needs --characterize-edges and must be at least 1")
+        }
         if characterizationPoints < 8 { throw ValidationError("--characterization-points must be at least 8 (the fit has up to 8 parameters)") }
         for (name, value) in [("--alpha", alpha), ("--beta", beta), ("--cap", cap)] {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a positive number") }
@@ -137,6 +143,7 @@ struct MapCommand: ParsableCommand {
         pipeline.seed = seed
         pipeline.characterizeEdges = characterizeEdges?.value ?? 0
         pipeline.characterizationPoints = characterizationPoints
+        pipeline.dynamicsPoints = dynamicsPoints
         pipeline.transientSweeps = !dcSweeps
         let inputs = MapPipeline.defaultInputs(for: network, count: samples, seed: seed)
         let outcome = try pipeline.map(network: network, inputs: inputs)

@@ -73,6 +73,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The characterized.json that `kn-map map --characterize-edges` wrote (with --edges characterized).")
     var characterized: String?
 
+    @Flag(inversion: .prefixedNo, help: "With --edges characterized: load the nodes with the cells' measured capacitances where the file has them (kn-map characterize --dynamics-points).")
+    var cellCapacitances = true
+
     @Option(name: .shortAndLong, help: "Output file, .csv or .json (default: CSV on standard output).")
     var output: String?
 
@@ -133,6 +136,10 @@ struct SimulateCommand: ParsableCommand {
         if let characterized {
             let laws = try CharacterizedEdges.read(from: URL(fileURLWithPath: characterized), for: network)
             options.edges = .characterized(laws)
+            options.cellCapacitances = cellCapacitances
+            if laws.hasDynamics {
+                FileHandle.standardError.write(Data("edges: the cells' measured capacitances \(cellCapacitances ? "load the nodes" : "are left out (--no-cell-capacitances)")\n".utf8))
+            }
             let counts = laws.counts
             FileHandle.standardError.write(Data("edges: characterized, \(counts.fitted) fitted laws (\(counts.ideal) measured edges kept the ideal law; the rest follow \(network.family.upstreamName))\n".utf8))
         }

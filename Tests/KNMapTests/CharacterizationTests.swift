@@ -17,6 +17,7 @@ struct CharacterizationTests {
         pipeline.root = root
         pipeline.fidelityEdges = 6
         pipeline.characterizeEdges = 6
+        pipeline.dynamicsPoints = 5
         pipeline.seed = 5
         let inputs = try referenceInputs("twomoon")
         let outcome = try pipeline.map(network: network, inputs: inputs)
@@ -46,6 +47,57 @@ struct CharacterizationTests {
         let change = zip(ideal, chip).map { maxAbsDifference($0.states.last!, $1.states.last!) }.max() ?? 0
         print("largest output change with 6 characterized edges: \(change)")
         #expect(change > 0 && change < 0.1)
+
+        // Every cell's capacitances were measured, and they move the outputs far less than the laws do.
+        #expect(listed.allSatisfy { $0.1.dynamics?.points == 5 })
+        var options = SimulationOptions(method: .exact, edges: .characterized(characterized))
+        options.cellCapacitances = false
+        let still = try Simulator(network: network, options: options).run(batch: inputs)
+        let dynamic = zip(chip, still).map { maxAbsDifference($0.states.last!, $1.states.last!) }.max() ?? 0
+        print("largest output change from 6 cells' capacitances: \(dynamic)")
+        #expect(dynamic > 0 && dynamic < 0.01)
+    }
+
+    /// The admittance bench against what is known of the cells: its conductances are the slopes of the law fitted
+    /// to the DC currents (the drive's sign and the units are right), and a terminal's own capacitance holds at
+    /// least the gates the mapper counted on it (an output terminal adds its mirror's drains: up to 7 times as
+    /// much on these cells).
+    @Test func cellAdmittanceMatchesTheFittedLawsSlopes() throws {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+        let (catalog, root) = try catalog("sky130")
+        var pipeline = MapPipeline(catalog: catalog)
+        pipeline.root = root
+        pipeline.fidelityEdges = 2
+        pipeline.characterizeEdges = 2
+        pipeline.seed = 11
+        let inputs = try referenceInputs("twomoon")
+        let outcome = try pipeline.map(network: network, inputs: inputs)
+        let circuit = outcome.circuit, characterized = try #require(outcome.characterized)
+        let runner = FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate())
+        let picks = FidelityRunner.sample(circuit, count: 2, seed: 11)
+        let samples = try OperatingSamples.simulate(network: network, inputs: inputs)
+        let measured = try runner.measureAdmittances(circuit, network: network, samples: samples, picks: picks, points: 6)
+        let s = circuit.scaling
+        for (a, pick) in zip(measured, picks) {
+            #expect(a.failure == nil && a.conductance.count == 6)
+            let law = try #require(characterized.layers[a.layer].edges.first { $0.edge == a.edge }).law
+            let nodes = [a.src, a.des]
+            for (j, (vs, vd)) in zip(a.vs, a.vd).enumerated() {
+                let g = law.terminalConductances(vs: vs, vd: vd)
+                for k in 0..<4 where nodes[k % 2] != 0 {
+                    let slope = g[k] * s.beta(layer: a.layer) / s.alpha(layer: a.layer, node: nodes[k % 2])
+                    let scale = a.conductance.map { $0.map(abs).max()! }.max()!
+                    #expect(abs(a.conductance[j][k] - slope) < 0.05 * scale, "layer \(a.layer) edge \(a.edge) point \(j) entry \(k): \(a.conductance[j][k]) S measured, \(slope) S from the law")
+                }
+            }
+            let gates = CellLoading.terminalGateCapacitance(row: pick.row, of: circuit.layers[pick.layer].cells,
+                                                            kind: circuit.cellKinds[0], catalog: catalog)
+            for (x, farads) in [(0, gates.src), (3, gates.des)] where nodes[x == 0 ? 0 : 1] != 0 && farads > 0 {
+                let own = a.capacitance.map { $0[x] }
+                print("layer \(a.layer) edge \(a.edge) entry \(x): \(own.map { String(format: "%.3g", $0) }) F measured, \(farads) F counted")
+                #expect(own.allSatisfy { $0 > 0.5 * farads && $0 < 20 * farads })
+            }
+        }
     }
 
     @Test func fitsAreWrittenOnlyForMeasuredEdgesAndFallBackWithAReason() throws {

@@ -184,4 +184,73 @@ struct CharacterizedEdgesTests {
         try refused({ json in json["format"] = "kn-characterized-edges-0" }, ".format")
         try refused({ json in json.removeValue(forKey: "networkDigest") }, "networkDigest")
     }
+
+    /// Static cell capacitances on the diagonal only make every node's capacitance 1 + Σ of its cells': the same
+    /// trajectory as the simulator's own node capacitances, for every method.
+    @Test func staticCellCapacitancesActAsNodeCapacitors() throws {
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [2, 2], layers: 2, block: .plain, seed: 3)
+        var edges = selfCharacterized(net)
+        var rng = SplitMix64(seed: 17)
+        var loads = net.layers.map { [Double](repeating: 0, count: $0.nodeCount) }
+        for l in edges.layers.indices {
+            for k in edges.layers[l].edges.indices {
+                let e = edges.layers[l].edges[k]
+                let cs = rng.uniform(0, 0.08), cd = rng.uniform(0, 0.08)
+                edges.layers[l].edges[k].dynamics = CellDynamics(staticPart: [cs, 0, 0, cd], lag: [0, 0, 0, 0], points: 1, rms: 0)
+                if e.src != 0 { loads[l][e.src - 1] += cs }
+                if e.des != 0 { loads[l][e.des - 1] += cd }
+            }
+        }
+        let input = [0.4, -0.7, 0.2]
+        for method in [IntegrationMethod.exact, .dopri5, .stiff] {
+            let loaded = try Simulator(network: net, options: SimulationOptions(method: method, edges: .characterized(edges))).run(input: input)
+            let capacitors = try Simulator(network: net, options: SimulationOptions(method: method, capacitances: loads.map { $0.map { 1 + $0 } },
+                                                                                  edges: .characterized(selfCharacterized(net)))).run(input: input)
+            let bare = try Simulator(network: net, options: SimulationOptions(method: method, edges: .characterized(edges),
+                                                                             cellCapacitances: false)).run(input: input)
+            let ideal = try Simulator(network: net, options: SimulationOptions(method: method)).run(input: input)
+            #expect(maxAbsDifference(loaded.states.last!, capacitors.states.last!) <= 1e-7, "\(method)")
+            #expect(maxAbsDifference(bare.states.last!, ideal.states.last!) <= 1e-9, "\(method)")
+            #expect(maxAbsDifference(loaded.states.last!, ideal.states.last!) > 1e-3, "\(method)")
+        }
+    }
+
+    /// With cross terms, lags and a self-loop, the right-hand side is the solution of `(I + Σ m(v))·dv/dt = F`,
+    /// each cell's m built from its law's conductances.
+    @Test func cellCapacitancesSolveTheLoadedSystem() throws {
+        let net = try Fixtures.network(family: .shiftTanh2, numNode: 4, repeat: [2, 2], layers: 1, block: .plain, seed: 8)
+        var layer = net.layers[0]
+        layer.edges = EdgeList(src: layer.edges.src + [2], des: layer.edges.des + [2])
+        let old = net.layers[0].parameters
+        layer.parameters = ParameterMatrix(rows: 3, columns: old.columns + 1, values: (0..<3).flatMap { r in
+            (0...old.columns).map { c in c < old.columns ? old[r, c] : 0.3 }
+        })
+        var rng = SplitMix64(seed: 4)
+        let laws = randomLaws(layer, activation: .tanh, seed: 6, knee: false, nonlinear: true)
+        let dynamics: [CellDynamics?] = (0..<layer.edgeCount).map { e in
+            e % 3 == 2 ? nil : CellDynamics(staticPart: (0..<4).map { _ in rng.uniform(-0.02, 0.06) },
+                                            lag: (0..<4).map { _ in rng.uniform(-0.05, 0.01) }, points: 8, rms: 0)
+        }
+        let kernel = try LayerKernel(layer: layer, family: .shiftTanh2, laws: laws, dynamics: dynamics)
+        let plain = try LayerKernel(layer: layer, family: .shiftTanh2, laws: laws)
+        let v = [0.7, -1.1, 0.3]
+        var workspace = KernelWorkspace()
+        let f = kernel.rightHandSide(v, workspace: &workspace), F = plain.rightHandSide(v, workspace: &workspace)
+        let n = layer.nodeCount
+        var m = (0..<n).map { r in (0..<n).map { $0 == r ? 1.0 : 0 } }
+        for e in 0..<layer.edgeCount {
+            guard let d = dynamics[e] else { continue }
+            let nodes = [Int(layer.edges.src[e]), Int(layer.edges.des[e])]
+            let g = laws[e].terminalConductances(vs: nodes[0] == 0 ? 0 : v[nodes[0] - 1], vd: nodes[1] == 0 ? 0 : v[nodes[1] - 1])
+            for x in 0..<2 where nodes[x] != 0 {
+                for y in 0..<2 where nodes[y] != 0 { m[nodes[x] - 1][nodes[y] - 1] += d.staticPart[2 * x + y] + d.lag[2 * x + y] * g[2 * x + y] }
+            }
+        }
+        let residual = (0..<n).map { r in (0..<n).reduce(0) { $0 + m[r][$1] * f[$1] } - F[r] }
+        #expect(residual.allSatisfy { abs($0) < 1e-12 }, "\(residual)")
+        #expect(maxAbsDifference(f, F) > 1e-3)
+        #expect(throws: SimulationError.self) {
+            _ = try LayerKernel(layer: layer, family: .shiftTanh2, laws: laws, dynamics: [nil])
+        }
+    }
 }
