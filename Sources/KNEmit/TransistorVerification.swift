@@ -98,8 +98,10 @@ public struct TransistorVerification: Sendable {
     }
 
     /// The summary `kn-map verify --flow ngspice-transistor` prints: the circuit and scaling, then per sample the
-    /// simulator time and the RMS and largest |difference| at every anchor, then the verdict.
-    public func table() -> String {
+    /// simulator time and the RMS and largest |difference| at every anchor, then the verdict. With `details`, also
+    /// every node's value in the circuit, the model and (when compared) the characterized model, per sample and
+    /// anchor.
+    public func table(details: Bool = false) -> String {
         let s = scaling
         let stats = samples.first?.netlist.statistics
         var lines = [
@@ -135,6 +137,17 @@ public struct TransistorVerification: Sendable {
             }
             lines.append("characterized, at the outputs: " + Self.outputSummary(samples.compactMap { $0.characterizedRMSPerAnchor?.last }, limit: limit))
             lines.append(String(format: "characterized: worst rms %.3e model units (tolerance %.3e)", worst, limit))
+        }
+        if details {
+            lines.append("node values (model units): sample anchor node circuit model" + (samples.first?.characterized == nil ? "" : " characterized"))
+            for r in samples {
+                for k in r.expected.indices {
+                    for n in r.expected[k].indices {
+                        let c = r.characterized.map { String(format: " %.9g", $0[k][n]) } ?? ""
+                        lines.append(String(format: "  %d %d %d %.9g %.9g", r.sample, k, n + 1, r.measured[k][n], r.expected[k][n]) + c)
+                    }
+                }
+            }
         }
         lines.append(String(format: "%@: worst rms %.3e model units (tolerance %.3e), worst |difference| %.3e", passed ? "PASS" : "FAIL", worstRMS, tolerance, worstMax)
                      + (outputsOnly ? " at the outputs (against --target; the states between anchors are not judged)" : ""))

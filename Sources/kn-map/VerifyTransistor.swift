@@ -64,7 +64,7 @@ extension VerifyCommand {
             if case .simulatorMissing = error { throw ExitCode(3) }
             throw ExitCode.failure
         }
-        print(result.table())
+        print(result.table(details: details))
         if keep != nil { print("kept: \(folder.path) (netlists, logs, rawfiles\(circuit == nil ? ", the mapped circuit circuit.json" : ""))") }
         if !result.passed { throw ExitCode.failure }
     }

@@ -72,9 +72,16 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         // The kept circuit is used as it is (no mapping), and a tolerance below the difference fails.
         let strict = try KNMapRun.run(["verify", model, "--flow", "ngspice-transistor", "--circuit", keep.appendingPathComponent("circuit.json").path,
-                                       "--inputs", inputs, "--tolerance", "1e-12"])
+                                       "--inputs", inputs, "--tolerance", "1e-12", "--details"])
         #expect(strict.status == 1, "\(strict.stdout)\n\(strict.stderr)")
         #expect(strict.stdout.contains("FAIL: worst rms") && !strict.stdout.contains("calibrated"))
+        // --details lists every node's circuit and model value; their RMS at the last anchor is the table's.
+        let values = strict.stdout.split(separator: "\n").drop { !$0.hasPrefix("node values") }.dropFirst()
+            .prefix { $0.hasPrefix("  ") }.map { $0.split(separator: " ").compactMap { Double($0) } }
+        let last = values.filter { $0.count >= 5 && $0[1] == 1 }
+        try #require(!last.isEmpty, "\(strict.stdout)")
+        let rms = (last.map { ($0[3] - $0[4]) * ($0[3] - $0[4]) }.reduce(0, +) / Double(last.count)).squareRoot()
+        #expect(strict.stdout.contains(String(format: "%10.3e", rms)), "rms \(rms) of the listed values is not in the table:\n\(strict.stdout)")
         // The same numbers as the first run: the circuit and the simulation are deterministic.
         let rows = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("     0 ") }.map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") } }
         #expect(rows(strict.stdout) == rows(loose.stdout) && !rows(loose.stdout).isEmpty)
