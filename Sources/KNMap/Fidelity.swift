@@ -338,6 +338,18 @@ public struct FidelityRunner: Sendable {
         }
     }
 
+    /// The B-sources `Bs<k>` and `Bd<k>` that put `cell`'s src and des nets `bs<k>`, `bd<k>` at operating point j
+    /// (model units, in volts of `layer`) while the index source `sw` is at j.
+    static func drives(_ k: Int, cell: Cell, layer: Int, points: [(Double, Double)], scaling s: Scaling) -> [String] {
+        func pwl(_ values: [Double], node: Int) -> String {
+            values.enumerated().map {
+                "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: layer, node: node)))"
+            }.joined(separator: ", ")
+        }
+        return ["Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(points.map(\.0), node: cell.src)))",
+                "Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(points.map(\.1), node: cell.des)))"]
+    }
+
     /// The nets a cell's ports connect to: `src`/`des` bindings to the given nets, the rest to vcm, then the globals.
     static func portNets(_ cell: Cell, src: String, des: String) -> [String] {
         cell.ports.map { binding -> String in
@@ -412,13 +424,7 @@ public struct FidelityRunner: Sendable {
             var lines = ["* layer \(pick.layer) edge \(cell.edge): \(network.family.upstreamName) p = \(cell.p0), \(cell.p1), \(cell.p2)"]
             lines += preamble + sweep.sourceLines(count: ops.count)
             lines += try writer.subcircuit(name: "c\(k)", cell: cell)
-            func pwl(_ values: [Double], node: Int) -> String {
-                values.enumerated().map {
-                    "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"
-                }.joined(separator: ", ")
-            }
-            lines.append("Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.0), node: cell.src)))")
-            lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(ops.map(\.1), node: cell.des)))")
+            lines += Self.drives(k, cell: cell, layer: pick.layer, points: ops, scaling: s)
             lines.append("VIs\(k) bs\(k) ns\(k) dc 0")
             lines.append("VId\(k) bd\(k) nd\(k) dc 0")
             lines.append("Xc\(k) " + Self.portNets(cell, src: "ns\(k)", des: "nd\(k)").joined(separator: " ") + " c\(k)")

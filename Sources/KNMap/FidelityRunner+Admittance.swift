@@ -75,15 +75,8 @@ extension FidelityRunner {
             var lines = ["* layer \(pick.layer) edge \(cell.edge): admittance"]
             lines += preamble + IndexSweep.dc.sourceLines(count: ops.count)
             lines += try writer.subcircuit(name: "c\(k)", cell: cell)
-            func pwl(_ values: [Double], node: Int) -> String {
-                values.enumerated().map {
-                    "\($0.offset), \(String(format: "%.9g", s.volts($0.element, layer: pick.layer, node: node)))"
-                }.joined(separator: ", ")
-            }
             // pwl needs two points; a single operating point is held flat.
-            let held = ops.count == 1 ? ops + ops : ops
-            lines.append("Bs\(k) bs\(k) 0 V=pwl(V(sw), \(pwl(held.map(\.0), node: cell.src)))")
-            lines.append("Bd\(k) bd\(k) 0 V=pwl(V(sw), \(pwl(held.map(\.1), node: cell.des)))")
+            lines += Self.drives(k, cell: cell, layer: pick.layer, points: ops.count == 1 ? ops + ops : ops, scaling: s)
             // Copy a: AC on src; copy b: AC on des. A 1 V source from bs to ns makes ns move by −1 V.
             lines.append("VIsa\(k) bs\(k) nsa\(k) dc 0 ac 1")
             lines.append("VIda\(k) bd\(k) nda\(k) dc 0")

@@ -10,17 +10,25 @@ import KNTestSupport
 /// must describe each cell better than the edge's own law does, and the simulator must run with it.
 @Suite("Characterized cells on the foundry models", .serialized)
 struct CharacterizationTests {
-    @Test func twomoonCellsAreCharacterizedOnSky130() throws {
-        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
+    /// twomoon mapped onto sky130 with `cells` sampled cells calibrated and characterized, or nil without the
+    /// shared data.
+    static func mappedTwomoon(cells: Int, seed: UInt64, dynamicsPoints: Int? = nil) throws
+        -> (network: Network, catalog: DeviceCatalog, root: PDKRoot, inputs: [[Double]], outcome: MapPipeline.Outcome)?
+    {
+        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return nil }
         let (catalog, root) = try catalog("sky130")
         var pipeline = MapPipeline(catalog: catalog)
         pipeline.root = root
-        pipeline.fidelityEdges = 6
-        pipeline.characterizeEdges = 6
-        pipeline.dynamicsPoints = 5
-        pipeline.seed = 5
+        pipeline.fidelityEdges = cells
+        pipeline.characterizeEdges = cells
+        pipeline.dynamicsPoints = dynamicsPoints
+        pipeline.seed = seed
         let inputs = try referenceInputs("twomoon")
-        let outcome = try pipeline.map(network: network, inputs: inputs)
+        return (network, catalog, root, inputs, try pipeline.map(network: network, inputs: inputs))
+    }
+
+    @Test func twomoonCellsAreCharacterizedOnSky130() throws {
+        guard let (network, _, _, inputs, outcome) = try Self.mappedTwomoon(cells: 6, seed: 5, dynamicsPoints: 5) else { return }
         print(outcome.report.summary)
         let characterized = try #require(outcome.characterized)
         let fidelity = try #require(outcome.report.fidelity)
@@ -63,15 +71,7 @@ struct CharacterizationTests {
     /// least the gates the mapper counted on it (an output terminal adds its mirror's drains: up to 7 times as
     /// much on these cells).
     @Test func cellAdmittanceMatchesTheFittedLawsSlopes() throws {
-        guard let network = try upstreamNetwork("twomoon") else { print(SharedData.missingReason); return }
-        let (catalog, root) = try catalog("sky130")
-        var pipeline = MapPipeline(catalog: catalog)
-        pipeline.root = root
-        pipeline.fidelityEdges = 2
-        pipeline.characterizeEdges = 2
-        pipeline.seed = 11
-        let inputs = try referenceInputs("twomoon")
-        let outcome = try pipeline.map(network: network, inputs: inputs)
+        guard let (network, catalog, root, inputs, outcome) = try Self.mappedTwomoon(cells: 2, seed: 11) else { return }
         let circuit = outcome.circuit, characterized = try #require(outcome.characterized)
         let runner = FidelityRunner(mapper: Mapper(catalog: catalog), root: root, ngspice: try Ngspice.locate())
         let picks = FidelityRunner.sample(circuit, count: 2, seed: 11)
