@@ -17,6 +17,10 @@ public struct CharacterizationSummary: Codable, Sendable {
     public var validation: Quantiles
     /// Edges whose fit is not below the ideal law's NRMSE.
     public var notImproved: Int
+    /// Edges with measured capacitances (``KNSimulate/CharacterizedEdge/dynamics``), when any were measured, and
+    /// the fit residual of their capacitances relative to the node capacitance.
+    public var withDynamics: Int?
+    public var dynamicsResidual: Quantiles?
 
     public struct Quantiles: Codable, Sendable, Hashable {
         public var median: Double
@@ -57,6 +61,13 @@ public struct CharacterizationSummary: Codable, Sendable {
         self.fit = Quantiles(fit)
         self.ideal = Quantiles(ideal)
         self.validation = Quantiles(validation)
+        if characterized.hasDynamics {
+            let residuals = characterized.layers.flatMap { layer in
+                layer.edges.compactMap { e in e.dynamics.map { ($0.rms, "layer \(layer.index) edge \(e.edge)") } }
+            }
+            withDynamics = residuals.count
+            dynamicsResidual = Quantiles(residuals)
+        }
     }
 
     /// Lines for the map report's summary.
@@ -68,6 +79,9 @@ public struct CharacterizationSummary: Codable, Sendable {
             "    NRMSE of the ideal law:  \(row(ideal))",
             "    NRMSE of the fitted law: \(row(fit))",
             "    cross-validated NRMSE:   \(row(validation))",
-        ]
+        ] + (withDynamics.map { count in
+            let r = dynamicsResidual!
+            return ["  capacitances measured for \(count) of \(edges) edges (the others' benches failed and keep the node capacitors alone); fit residual of the node capacitance: median \(String(format: "%.2e", r.median)), worst \(String(format: "%.2e", r.worst)) (\(r.worstEdge))"]
+        } ?? [])
     }
 }

@@ -15,7 +15,7 @@ import Foundation
 /// C·α/α_y, which is 1 in the model): ``LayerKernel`` solves `(I + Σ_cells m(v))·dv/dt = F(v)`.
 ///
 /// The node capacitance of the mapped circuit already counts an estimate of every cell's input gates
-/// (``MappedCircuit``'s node capacitors); ``static`` is net of this cell's share, so adding the measured
+/// (the mapped circuit's node capacitors); ``staticPart`` is net of this cell's share, so adding the measured
 /// capacitances does not count the gates twice.
 public struct CellDynamics: Codable, Sendable, Hashable {
     /// Constant parts, in the order src←src, src←des, des←src, des←des (row: the terminal whose current, column:

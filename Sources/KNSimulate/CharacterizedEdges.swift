@@ -243,7 +243,7 @@ public struct CharacterizedEdge: Codable, Sendable, Hashable {
     public var idealNrmse: Double?
     /// Two-fold cross-validated NRMSE: the law fitted to every other point, scored on the points left out.
     public var validationNrmse: Double?
-    /// The capacitances the cell adds to its nodes (`kn-map characterize --dynamics`), or nil when they were not
+    /// The capacitances the cell adds to its nodes (`kn-map characterize --dynamics-points`), or nil when they were not
     /// measured: the simulator then takes the node capacitors as they are.
     public var dynamics: CellDynamics?
 

@@ -58,6 +58,7 @@ struct CharacterizationTests {
 
         // Every cell's capacitances were measured, and they move the outputs far less than the laws do.
         #expect(listed.allSatisfy { $0.1.dynamics?.points == 5 })
+        #expect(CharacterizationSummary(characterized).summaryLines.last?.contains("capacitances measured for 6 of 6 edges") == true)
         var options = SimulationOptions(method: .exact, edges: .characterized(characterized))
         options.cellCapacitances = false
         let still = try Simulator(network: network, options: options).run(batch: inputs)
