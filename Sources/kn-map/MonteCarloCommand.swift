@@ -177,10 +177,15 @@ struct VariationOptions: ParsableArguments {
                              base: corner, scale: sigmaScale, components: try componentSet())
     }
 
-    /// The errors of the --characterized cells of `network`, or nil without it.
+    /// The errors of the --characterized cells of `network`, or nil without it. The fixed-step integrator carries
+    /// the cells' laws only: when the file also holds their capacitances, a line on standard error says so.
     func cellErrors(_ network: Network) throws -> CellLawErrors? {
         try characterized.map { path in
-            try CellLawErrors(characterized: try CharacterizedEdges.read(from: URL(fileURLWithPath: path)), network: network, file: path)
+            let edges = try CharacterizedEdges.read(from: URL(fileURLWithPath: path))
+            if edges.hasDynamics {
+                FileHandle.standardError.write(Data("note: \(path) also holds the cells' capacitances; the fixed-step integrator carries the cells' laws only (kn-map simulate --edges characterized carries both)\n".utf8))
+            }
+            return try CellLawErrors(characterized: edges, network: network, file: path)
         }
     }
 
